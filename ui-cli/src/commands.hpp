@@ -1,0 +1,36 @@
+// The subcommands of `foundry`. Each lives in src/commands/<name>_command.cpp and adds itself
+// to the application; its callback throws CliExit to end with a documented exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace foundry::cli {
+
+// Exit codes (documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,      // the operation ran and failed (e.g. a step failed)
+  kExitUsage = 2,        // bad command line
+  kExitBadInput = 3,     // a protocol, workcell or problem file is invalid
+  kExitInfeasible = 4,   // no plan satisfies the constraints
+  kExitPluginError = 5,  // a driver plugin could not be loaded or misbehaved
+};
+
+// Thrown by a command to stop with `code`; the message (if any) goes to stderr.
+class CliExit : public std::runtime_error {
+ public:
+  CliExit(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+void add_validate_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
+
+}  // namespace foundry::cli
