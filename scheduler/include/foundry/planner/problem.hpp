@@ -29,13 +29,43 @@ struct Lag {
   std::optional<Time> max_lag;
 };
 
+// One way to run a step with its own duration, on one named device (flexible job shop: the
+// processing time depends on the machine).
+struct Alternative {
+  std::size_t device = 0;  // index into Problem::devices
+  Time duration = 1;       // >= 1
+};
+
+// A resource a step holds for its whole duration, several at once (RCPSP: robot arm + nest,
+// device + operator). `amount` units of the device are held, anywhere among its units.
+struct Demand {
+  std::size_t device = 0;  // index into Problem::devices
+  int amount = 1;          // 1 .. capacity of the device
+};
+
+// Which resources a step holds (exactly one of these cases):
+//   - `demands` non-empty: every listed device at once, `amount` units each, for `duration`;
+//     `type` and `alternatives` are unused (empty). Its Assignment::device is the first demand's
+//     device and Assignment::unit is 0: units are interchangeable, so only the sum of amounts
+//     held at any time is constrained (<= capacity).
+//   - `alternatives` non-empty: one unit of exactly one listed device, for that alternative's
+//     duration (`duration` is then unused); `type` is informational only.
+//   - otherwise, `type` non-empty: one unit of any device of `type`, for `duration`.
+//   - otherwise (no type, no alternatives, no demands): no resource at all; a milestone or pure
+//     delay (RCPSP/max dummies). Its Assignment::device is kNoDevice.
+// `duration` >= 1 for steps holding one unit; 0 is allowed for demand and resource-free steps.
 struct Step {
   std::string id;    // unique over the problem
   std::string type;  // device type; holds one unit of one device of this type
   Time duration = 1;
   std::vector<Lag> after;
   std::size_t job = 0;  // index into Problem::jobs
+  std::vector<Alternative> alternatives;  // empty = any device of `type`, with `duration`
+  std::vector<Demand> demands;            // empty = one unit (see above)
 };
+
+// Assignment::device of a step that holds no resource.
+inline constexpr std::size_t kNoDevice = static_cast<std::size_t>(-1);
 
 struct Job {
   std::string id;
