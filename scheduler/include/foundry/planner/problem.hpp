@@ -22,6 +22,10 @@ struct Device {
 };
 
 // min_lag <= start(step) - ref(pred) <= max_lag, where ref is pred's start or end.
+// min_lag may be NEGATIVE (never from the neutral JSON format, which rejects it): RCPSP/max
+// maximum lags between activities with no forward path between them are read as
+// "start(i) >= start(j) - a", a Lag on i from j's start with min_lag = -a. So `after` may form
+// cycles; only a cycle of positive total length is infeasible.
 struct Lag {
   std::size_t pred = 0;  // index into Problem::steps
   LagFrom from = LagFrom::kEnd;
