@@ -18,6 +18,11 @@ struct PlanOptions {
   Objective objective = Objective::kWeightedCompletion;
   double time_limit_s = 1.0;  // anytime budget; the first feasible plan may take less
   std::uint64_t seed = 1;
+  // Deterministic budget: when > 0 the search stops after this many work units (schedules built
+  // or moves evaluated) instead of at time_limit_s (a time limit still applies as a safety net
+  // when work_limit is 0). The same problem, seed and work_limit give the same plan.
+  std::uint64_t work_limit = 0;
+  int threads = 1;  // > 1: independent searches with derived seeds; the best plan is kept
 };
 
 // Why no plan exists: a sentence, and the ids of the constraints at fault.
@@ -31,6 +36,8 @@ struct PlanResult {
   std::optional<Infeasibility> infeasibility;
   double seconds_to_first = 0;  // time to the first feasible plan
   double seconds_total = 0;
+  std::uint64_t work_done = 0;  // work units spent (see PlanOptions::work_limit)
+  Time lower_bound = 0;         // a proven lower bound on the makespan (0 = none known)
 };
 
 // Throws std::invalid_argument for a malformed problem (dangling indices, no device of a type).

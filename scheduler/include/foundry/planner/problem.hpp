@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +16,21 @@ using Time = std::int64_t;
 
 enum class LagFrom { kEnd, kStart };
 
+// A time far beyond any plan: the end of an open-ended window.
+inline constexpr Time kForever = std::numeric_limits<Time>::max() / 4;
+
+// A period [from, to) in which a device cannot be used at all (maintenance, a fault): no step
+// holding the device may overlap it.
+struct Downtime {
+  Time from = 0;
+  Time to = kForever;
+};
+
 struct Device {
   std::string id;
   std::string type;
   int capacity = 1;
+  std::vector<Downtime> downtimes;  // empty = always available
 };
 
 // min_lag <= start(step) - ref(pred) <= max_lag, where ref is pred's start or end.
@@ -47,6 +59,17 @@ struct Demand {
   int amount = 1;          // 1 .. capacity of the device
 };
 
+// Assignment::device of a step that holds no resource.
+inline constexpr std::size_t kNoDevice = static_cast<std::size_t>(-1);
+
+// A step that has started (or is done): the planner keeps its start and device as they are.
+// `device` is kNoDevice for steps that hold nothing or hold `demands` (fixed anyway).
+struct Frozen {
+  Time start = 0;
+  std::size_t device = kNoDevice;
+  int unit = 0;
+};
+
 // Which resources a step holds (exactly one of these cases):
 //   - `demands` non-empty: every listed device at once, `amount` units each, for `duration`;
 //     `type` and `alternatives` are unused (empty). Its Assignment::device is the first demand's
@@ -66,10 +89,8 @@ struct Step {
   std::size_t job = 0;  // index into Problem::jobs
   std::vector<Alternative> alternatives;  // empty = any device of `type`, with `duration`
   std::vector<Demand> demands;            // empty = one unit (see above)
+  std::optional<Frozen> frozen;           // set = started or done: never moved
 };
-
-// Assignment::device of a step that holds no resource.
-inline constexpr std::size_t kNoDevice = static_cast<std::size_t>(-1);
 
 struct Job {
   std::string id;
