@@ -56,7 +56,8 @@ struct Alternative {
 // device + operator). `amount` units of the device are held, anywhere among its units.
 struct Demand {
   std::size_t device = 0;  // index into Problem::devices
-  int amount = 1;          // 1 .. capacity of the device
+  int amount = 1;          // >= 1; above the device's capacity the problem is infeasible
+                           // (51 demands in ../shared/bench/rcpsp-max are such)
 };
 
 // Assignment::device of a step that holds no resource.
