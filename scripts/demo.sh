@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Quick start (1): set up, build, and run the demo: the DBTL build-and-test protocol on the
+# simulated foundry, in virtual time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake --preset default >/dev/null
+cmake --build --preset default
+mkdir -p build/demo
+rm -f build/demo/dbtl-demo.db*
+exec build/default/bin/foundry run protocols/dbtl-build-test.json \
+  --workcell protocols/workcells/sim-foundry.json --db build/demo/dbtl-demo.db "$@"

@@ -1,0 +1,14 @@
+// Parameter values given on the command line as NAME=VALUE.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace foundry::cli {
+
+// VALUE is taken as JSON when it parses as JSON ("3", "[1,2]", "{...}", "\"x\""), otherwise as a
+// plain string (so --param strain=ecoli works without quoting). Throws CliExit on a missing '='.
+std::map<std::string, std::string> parse_parameter_values(const std::vector<std::string>& assignments);
+
+}  // namespace foundry::cli
