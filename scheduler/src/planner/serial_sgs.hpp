@@ -1,0 +1,69 @@
+// Serial schedule generation with unscheduling (Franck, Neumann & Schwindt 2001): steps are
+// placed one at a time, in priority order among those whose forward predecessors are placed,
+// at the earliest time inside their current time window where a device has room. When no such
+// time exists, the placed step that closes the window is delayed and it and everything placed
+// at or after it are taken out again. Earliest and latest starts are kept up to date by
+// incremental longest-path propagation over the temporal network.
+#pragma once
+
+#include "planner/compiled_problem.hpp"
+#include "planner/resource_profile.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace foundry::planner::detail {
+
+// A complete plan in the planner's working form.
+struct Solution {
+  std::vector<Time> start;
+  std::vector<int> mode;  // index into CompiledProblem::modes[s] (0 when the step has none)
+  Time makespan = 0;
+  double weighted_completion = 0;
+};
+
+// Fills makespan and weighted completion from start and mode.
+void evaluate(const CompiledProblem& c, Solution& s);
+
+struct PlacementFailure {
+  std::string reason;
+  std::vector<std::string> culprits;
+};
+
+class SerialSgs {
+ public:
+  explicit SerialSgs(const CompiledProblem& c);
+
+  // Builds a plan; among eligible steps the smallest key goes first. False when it gave up
+  // (see failure()).
+  bool build(const std::vector<double>& keys, Solution& out);
+  const PlacementFailure& failure() const { return failure_; }
+  std::uint64_t work() const { return work_; }
+
+ private:
+  bool place_frozen();
+  bool recompute();  // full propagation; unschedules placed steps the bounds now contradict
+  void rebuild_eligible(const std::vector<double>& keys);
+  void commit(int v, int mode, Time t, const std::vector<double>& keys);
+  void unschedule(int v);
+  Time fit(int v, int mode, Time from) const;
+  Time window_start(int v, int mode) const;
+  Time window_end(int v, int mode, int* binding_arc) const;
+  Time weight(const Arc& a) const;
+  bool fail(std::string reason, std::vector<std::string> culprits);
+
+  const CompiledProblem& c_;
+  std::vector<char> forward_;  // per arc: counts for eligibility
+  std::vector<ResourceProfile> profiles_;
+  std::vector<Time> es_, ls_, lb_, start_, dur_lo_, dur_hi_;
+  std::vector<int> ls_parent_, mode_, pending_;
+  std::vector<char> placed_;
+  int placed_count_ = 0;
+  bool violated_ = false;
+  std::vector<std::pair<double, int>> heap_;
+  PlacementFailure failure_;
+  std::uint64_t work_ = 0;
+};
+
+}  // namespace foundry::planner::detail
