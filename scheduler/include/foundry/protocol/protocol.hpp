@@ -17,7 +17,7 @@ struct Workcell;
 
 struct ParameterSpec {
   std::string name;
-  std::string type;  // "string", "integer", "number", "boolean", "array"
+  std::string type;  // "string", "integer", "number", "boolean", "array", "object"
   std::optional<std::string> default_json;  // JSON text; none: the parameter is required
   std::string description;
 };
@@ -25,13 +25,18 @@ struct ParameterSpec {
 class Protocol {
  public:
   const std::string& name() const;
+  const std::string& version() const;
   const std::string& description() const;
   const std::vector<ParameterSpec>& parameters() const;
   const std::string& origin() const;  // file name used in diagnostics
 
   // Expands the protocol with parameter values (JSON text per name, e.g. "3", "\"A\"", "[...]").
   // Throws InputError (path + reason) for a missing, unknown or ill-typed parameter, and for time
-  // lags that no schedule can satisfy once the durations are known.
+  // lags that no schedule can satisfy once the durations are known. Also reported: expressions
+  // that fail for these values (e.g. a design without an `id`), durations < 1 s, negative or
+  // contradictory lags, and step ids that collide across iterations.
+  // Step ids join the ids of the enclosing group iterations and the step: "d01/t3/sample".
+  // RunSpec::priority, release_s and deadline_s are left at their defaults for the caller to set.
   RunSpec expand(const std::map<std::string, std::string>& values, const std::string& run_id) const;
 
   struct Impl;

@@ -32,7 +32,7 @@ struct StepSpec {
 struct RunSpec {
   std::string run_id;
   std::string protocol;  // protocol name
-  std::map<std::string, std::string> parameters;  // values as given (JSON text per value)
+  std::map<std::string, std::string> parameters;  // every parameter's value (given or default), JSON text
   int priority = 1;
   std::int64_t release_s = 0;               // earliest start, seconds from the planning origin
   std::optional<std::int64_t> deadline_s;   // soft

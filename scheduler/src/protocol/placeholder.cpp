@@ -1,1 +1,0 @@
-// placeholder so the area library has a source; replaced as the area grows
