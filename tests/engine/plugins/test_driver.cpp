@@ -1,0 +1,63 @@
+// A small, fully controllable driver for engine tests.
+// Model "bench-device" (type "test_device", 2 units). Operations:
+//   work   finishes after parameters.duration_s (default 10) of host time with a measurement
+//          {"name":"elapsed","value":<duration>}; progress 0.5 half way.
+//   slow   like work, but takes parameters.factor (default 2) times as long.
+//   fail   fails after 1 s with a declared execution error.
+//   reject refused up front with a validation error naming parameter 'x'.
+#include <foundry/driver/driver.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+class TestDriver final : public foundry::driver::Driver {
+ public:
+  explicit TestDriver(foundry::driver::Host host) : host_(host) {}
+
+  void execute(const foundry::driver::Command& command,
+               std::shared_ptr<foundry::driver::CommandEvents> events) override {
+    auto params = nlohmann::json::parse(command.parameters_json);
+    double duration = params.value("duration_s", 10.0);
+    if (command.operation == "reject")
+      throw foundry::driver::CommandRejected(FOUNDRY_ERROR_VALIDATION, "parameter 'x': must be given");
+    if (command.operation == "fail") {
+      host_.call_after(1.0, [events](bool cancelled) {
+        if (!cancelled) events->fail(FOUNDRY_ERROR_EXECUTION, "simulated jam");
+      });
+      return;
+    }
+    if (command.operation == "slow") duration *= params.value("factor", 2.0);
+    else if (command.operation != "work")
+      throw foundry::driver::CommandRejected(FOUNDRY_ERROR_VALIDATION, "unknown operation " + command.operation);
+    host_.call_after(duration / 2, [events, duration](bool cancelled) {
+      if (!cancelled) events->progress(0.5, duration / 2);
+    });
+    host_.call_after(duration, [events, duration, unit = command.unit](bool cancelled) {
+      if (cancelled) return;
+      nlohmann::json result = {{"unit", unit},
+                               {"measurements", {{{"name", "elapsed"}, {"value", duration}, {"unit", "s"}}}}};
+      events->finish(result.dump());
+    });
+  }
+
+ private:
+  foundry::driver::Host host_;
+};
+
+const char* describe() {
+  return R"({"vendor":"Foundry tests","version":"1.0","models":[
+    {"model":"bench-device","device_type":"test_device","units":2,"operations":[
+      {"name":"work","idempotent":true},{"name":"slow","idempotent":true},
+      {"name":"fail","idempotent":false},{"name":"reject","idempotent":false}]}]})";
+}
+
+std::unique_ptr<foundry::driver::Driver> create(const std::string& model, const std::string&,
+                                                foundry::driver::Host host) {
+  if (model != "bench-device") return nullptr;
+  return std::make_unique<TestDriver>(host);
+}
+
+}  // namespace
+
+FOUNDRY_DRIVER_PLUGIN("org.foundry.test.driver", describe, create)
