@@ -1,0 +1,28 @@
+// A small JSON Schema checker, so the schemas a simulated driver publishes in describe() are the
+// very rules its execute() enforces (the two cannot drift apart).
+//
+// Supported keywords: type (name or list), properties, required, additionalProperties (bool or
+// schema), items, minItems, maxItems, minimum, maximum, exclusiveMinimum, exclusiveMaximum, enum,
+// minLength, maxLength. Annotations (description, default, title, examples) are ignored.
+// Other keywords are refused when a driver is built (see check_schema_keywords), not silently
+// skipped.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+
+namespace foundry::sim {
+
+struct SchemaViolation {
+  std::string path;    // "source.well", "samples[2].culture_hours"; empty for the value itself
+  std::string reason;  // "must be an integer >= 1"
+};
+
+std::optional<SchemaViolation> schema_violation(const nlohmann::json& schema, const nlohmann::json& value);
+
+// Throws std::logic_error naming the keyword if `schema` uses one this checker does not know.
+void check_schema_keywords(const nlohmann::json& schema, const std::string& where);
+
+}  // namespace foundry::sim
