@@ -4,6 +4,7 @@
 #include <foundry/planner/planner.hpp>
 
 #include "planner/compiled_problem.hpp"
+#include "planner/job_shop_tabu.hpp"
 #include "planner/priority_search.hpp"
 #include "planner/schedule_builder.hpp"
 #include "planner/search_budget.hpp"
@@ -33,7 +34,29 @@ PlanResult plan(const Problem& problem, const PlanOptions& options) {
   for (int v = 0; v < c.n; ++v)
     result.lower_bound = std::max(result.lower_bound, es[static_cast<std::size_t>(v)] + tail[static_cast<std::size_t>(v)]);
 
-  detail::SearchOutcome outcome = detail::priority_search(c, es, tail, result.lower_bound, options, budget);
+  // Device loads: steps that can only use one device of capacity 1 queue on it.
+  {
+    const auto devices = problem.devices.size();
+    std::vector<Time> load(devices, 0), first(devices, kForever), last(devices, kForever);
+    for (int v = 0; v < c.n; ++v) {
+      const auto s = static_cast<std::size_t>(v);
+      if (c.modes[s].size() != 1) continue;
+      const std::size_t d = c.modes[s][0].device;
+      if (problem.devices[d].capacity != 1) continue;
+      load[d] += c.modes[s][0].duration;
+      first[d] = std::min(first[d], es[s]);
+      last[d] = std::min(last[d], tail[s] - c.modes[s][0].duration);
+    }
+    for (std::size_t d = 0; d < devices; ++d)
+      if (load[d] > 0) result.lower_bound = std::max(result.lower_bound, first[d] + load[d] + last[d]);
+  }
+
+  // Job shops get a specialised search: tabu over device sequences from the first plan on.
+  const bool job_shop = options.objective == Objective::kMakespan && detail::is_job_shop(c);
+  detail::SearchOutcome outcome =
+      detail::priority_search(c, es, tail, result.lower_bound, options, budget, job_shop);
+  if (job_shop && outcome.best && outcome.best->makespan > result.lower_bound)
+    outcome.best = detail::job_shop_tabu(c, *outcome.best, options.seed, result.lower_bound, budget, outcome.work);
   result.work_done = outcome.work;
   result.seconds_to_first = outcome.seconds_to_first;
   if (outcome.best) {

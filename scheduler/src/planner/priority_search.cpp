@@ -12,7 +12,8 @@ double score(const Solution& s, Objective objective) {
 }
 
 SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>& es, const std::vector<Time>& tail,
-                              Time lower_bound, const PlanOptions& options, const SearchBudget& budget) {
+                              Time lower_bound, const PlanOptions& options, const SearchBudget& budget,
+                              bool rules_only) {
   SearchOutcome out;
   const auto n = static_cast<std::size_t>(c.n);
   SerialSgs sgs(c);
@@ -63,6 +64,7 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
     consider(keys);
     if (optimal() || budget.exhausted(sgs.work())) return out;
   }
+  if (rules_only && out.best) return out;
 
   // Iterated local search over keys. Before any plan exists, sample around the rules with
   // growing noise (biased random sampling); after, perturb the best keys a little.

@@ -24,6 +24,7 @@ struct SearchOutcome {
 double score(const Solution& s, Objective objective);
 
 SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>& es, const std::vector<Time>& tail,
-                              Time lower_bound, const PlanOptions& options, const SearchBudget& budget);
+                              Time lower_bound, const PlanOptions& options, const SearchBudget& budget,
+                              bool rules_only = false);
 
 }  // namespace foundry::planner::detail
