@@ -1,6 +1,7 @@
-// plan(): check the temporal network, then search. The search is anytime: a first plan from
-// priority rules, then iterated local search over the priority keys of the schedule generator
-// (and, for job shops, tabu search over machine sequences) until the budget is spent.
+// plan() and repair(): check the problem and its temporal network, then search. The search is
+// anytime: a first plan from priority rules, then iterated local search over the priority keys
+// of the schedule generator (and, for job shops, tabu search over device sequences) until the
+// budget is spent.
 #include <foundry/planner/planner.hpp>
 
 #include "planner/compiled_problem.hpp"
@@ -10,62 +11,113 @@
 #include "planner/search_budget.hpp"
 #include "planner/temporal_network.hpp"
 
-namespace foundry::planner {
+#include <cmath>
+#include <limits>
+#include <unordered_map>
 
-PlanResult plan(const Problem& problem, const PlanOptions& options) {
+namespace foundry::planner {
+namespace {
+
+// Steps that can only use one device of capacity 1 queue on it: their total duration, plus the
+// earliest any of them can start and the least that must follow any of them, bounds the makespan.
+Time device_load_bound(const detail::CompiledProblem& c, const std::vector<Time>& es, const std::vector<Time>& tail) {
+  const auto& devices = c.problem->devices;
+  std::vector<Time> load(devices.size(), 0), first(devices.size(), kForever), last(devices.size(), kForever);
+  for (int v = 0; v < c.n; ++v) {
+    const auto s = static_cast<std::size_t>(v);
+    if (c.modes[s].size() != 1) continue;
+    const std::size_t d = c.modes[s][0].device;
+    if (devices[d].capacity != 1) continue;
+    load[d] += c.modes[s][0].duration;
+    first[d] = std::min(first[d], es[s]);
+    last[d] = std::min(last[d], tail[s] - c.modes[s][0].duration);
+  }
+  Time bound = 0;
+  for (std::size_t d = 0; d < devices.size(); ++d)
+    if (load[d] > 0) bound = std::max(bound, first[d] + load[d] + last[d]);
+  return bound;
+}
+
+PlanResult solve(const Problem& problem, const PlanOptions& options, const std::vector<double>* first_keys) {
   detail::SearchBudget budget(options.time_limit_s, options.work_limit);
   PlanResult result;
   const detail::CompiledProblem c = detail::compile(problem);
-
-  if (!c.impossible.empty()) {
-    result.infeasibility = Infeasibility{c.impossible, c.impossible_culprits};
+  auto finish = [&](Infeasibility why) {
+    result.infeasibility = std::move(why);
     result.seconds_total = budget.elapsed();
     return result;
-  }
+  };
+  if (!c.impossible.empty()) return finish({c.impossible, c.impossible_culprits});
+
   // Contradicting lags are found before any search, with the cycle that proves it.
   std::vector<Time> es;
   const detail::Durations relaxed{&c.dur_min, &c.dur_max};
-  if (auto cycle = detail::earliest_starts(c, relaxed, es)) {
-    result.infeasibility = Infeasibility{detail::explain(c, *cycle), detail::culprits(c, *cycle)};
-    result.seconds_total = budget.elapsed();
-    return result;
-  }
+  if (auto cycle = detail::earliest_starts(c, relaxed, es))
+    return finish({detail::explain(c, *cycle), detail::culprits(c, *cycle)});
   const std::vector<Time> tail = detail::tails(c, relaxed);
   for (int v = 0; v < c.n; ++v)
     result.lower_bound = std::max(result.lower_bound, es[static_cast<std::size_t>(v)] + tail[static_cast<std::size_t>(v)]);
-
-  // Device loads: steps that can only use one device of capacity 1 queue on it.
-  {
-    const auto devices = problem.devices.size();
-    std::vector<Time> load(devices, 0), first(devices, kForever), last(devices, kForever);
-    for (int v = 0; v < c.n; ++v) {
-      const auto s = static_cast<std::size_t>(v);
-      if (c.modes[s].size() != 1) continue;
-      const std::size_t d = c.modes[s][0].device;
-      if (problem.devices[d].capacity != 1) continue;
-      load[d] += c.modes[s][0].duration;
-      first[d] = std::min(first[d], es[s]);
-      last[d] = std::min(last[d], tail[s] - c.modes[s][0].duration);
-    }
-    for (std::size_t d = 0; d < devices; ++d)
-      if (load[d] > 0) result.lower_bound = std::max(result.lower_bound, first[d] + load[d] + last[d]);
-  }
+  result.lower_bound = std::max(result.lower_bound, device_load_bound(c, es, tail));
 
   // Job shops get a specialised search: tabu over device sequences from the first plan on.
   const bool job_shop = options.objective == Objective::kMakespan && detail::is_job_shop(c);
   detail::SearchOutcome outcome =
-      detail::priority_search(c, es, tail, result.lower_bound, options, budget, job_shop);
+      detail::priority_search(c, es, tail, result.lower_bound, options, budget, job_shop, first_keys);
   if (job_shop && outcome.best && outcome.best->makespan > result.lower_bound)
     outcome.best = detail::job_shop_tabu(c, *outcome.best, options.seed, result.lower_bound, budget, outcome.work);
   result.work_done = outcome.work;
   result.seconds_to_first = outcome.seconds_to_first;
-  if (outcome.best) {
-    result.schedule = detail::to_schedule(c, *outcome.best, options.objective);
-  } else {
-    result.infeasibility = Infeasibility{"no plan found within the time limit: " + outcome.failure.reason,
-                                         outcome.failure.culprits};
-  }
+  if (!outcome.best)
+    return finish({"no plan found within the time limit: " + outcome.failure.reason, outcome.failure.culprits});
+  result.schedule = detail::to_schedule(c, *outcome.best, options.objective);
   result.seconds_total = budget.elapsed();
+  return result;
+}
+
+}  // namespace
+
+PlanResult plan(const Problem& problem, const PlanOptions& options) { return solve(problem, options, nullptr); }
+
+PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
+                  const PlanOptions& options) {
+  std::unordered_map<std::string, const Assignment*> before;
+  for (const Assignment& a : previous.assignments)
+    if (a.step < previous_problem.steps.size()) before[previous_problem.steps[a.step].id] = &a;
+  std::unordered_map<std::string, std::size_t> device_index;
+  for (std::size_t d = 0; d < problem.devices.size(); ++d) device_index[problem.devices[d].id] = d;
+
+  // "Not before now" is a milestone frozen at `now` that every unstarted step follows.
+  Problem q = problem;
+  const std::size_t now_step = q.steps.size();
+  std::vector<double> keys(now_step + 1, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t s = 0; s < now_step; ++s) {
+    Step& step = q.steps[s];
+    auto it = before.find(step.id);
+    if (!step.frozen && it != before.end() && it->second->start < now) {
+      const Assignment& a = *it->second;
+      Frozen f{a.start, kNoDevice, a.unit};
+      if (a.device != kNoDevice && a.device < previous_problem.devices.size()) {
+        auto d = device_index.find(previous_problem.devices[a.device].id);
+        if (d != device_index.end()) f.device = d->second;
+      }
+      if (!step.demands.empty()) f.device = kNoDevice;
+      step.frozen = f;
+    }
+    if (step.frozen) continue;
+    step.after.push_back({now_step, LagFrom::kStart, 0, std::nullopt});
+    if (it != before.end()) keys[s] = static_cast<double>(std::max(it->second->start, now));
+  }
+  Step milestone;
+  milestone.id = "(now)";
+  milestone.duration = 0;
+  milestone.job = q.jobs.size();
+  milestone.frozen = Frozen{now, kNoDevice, 0};
+  q.steps.push_back(milestone);
+  q.jobs.push_back({"(now)", 0, 0, std::nullopt, {now_step}});
+  keys[now_step] = static_cast<double>(now);
+
+  PlanResult result = solve(q, options, &keys);
+  if (result.schedule) result.schedule->assignments.pop_back();
   return result;
 }
 

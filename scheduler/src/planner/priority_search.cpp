@@ -13,7 +13,7 @@ double score(const Solution& s, Objective objective) {
 
 SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>& es, const std::vector<Time>& tail,
                               Time lower_bound, const PlanOptions& options, const SearchBudget& budget,
-                              bool rules_only) {
+                              bool rules_only, const std::vector<double>* first_keys) {
   SearchOutcome out;
   const auto n = static_cast<std::size_t>(c.n);
   SerialSgs sgs(c);
@@ -32,6 +32,13 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
     rules[2][v] = static_cast<double>(es[v]) - mean_duration * std::log(1 + w) + eps;  // earliest, priority first
   }
   if (options.objective != Objective::kMakespan) std::swap(rules[0], rules[2]);
+  if (first_keys) {
+    // Unknown entries (NaN: steps new to the plan) fall back to their earliest start.
+    std::vector<double> keys = *first_keys;
+    for (std::size_t v = 0; v < n; ++v)
+      if (std::isnan(keys[v])) keys[v] = static_cast<double>(es[v]) + 1e-9 * static_cast<double>(v);
+    rules.insert(rules.begin(), std::move(keys));
+  }
 
   Solution sol;
   std::vector<double> best_keys, current_keys;
@@ -62,7 +69,7 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
 
   for (const auto& keys : rules) {
     consider(keys);
-    if (optimal() || budget.exhausted(sgs.work())) return out;
+    if (optimal() || (out.best && budget.exhausted(sgs.work()))) return out;
   }
   if (rules_only && out.best) return out;
 

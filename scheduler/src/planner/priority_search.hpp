@@ -20,11 +20,12 @@ struct SearchOutcome {
   std::uint64_t work = 0;
 };
 
+// `first_keys`, when given, are tried before the rules (repair: the previous plan's order).
 // Smaller is better: makespan, or weighted completion with makespan as tie-break.
 double score(const Solution& s, Objective objective);
 
 SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>& es, const std::vector<Time>& tail,
                               Time lower_bound, const PlanOptions& options, const SearchBudget& budget,
-                              bool rules_only = false);
+                              bool rules_only = false, const std::vector<double>* first_keys = nullptr);
 
 }  // namespace foundry::planner::detail

@@ -43,4 +43,15 @@ struct PlanResult {
 // Throws std::invalid_argument for a malformed problem (dangling indices, no device of a type).
 PlanResult plan(const Problem& problem, const PlanOptions& options = {});
 
+// Online repair after an event. The caller applies the event to the problem first: a started
+// step becomes `frozen` (with its actual or newly expected duration), a failed device gets a
+// Downtime, jobs are added or removed. `previous` is the plan in force, for `previous_problem`
+// (steps are matched by id). Every step that `previous` started before `now` keeps its start,
+// device and unit, frozen or not; every other step starts at `now` or later, in the order the
+// previous plan gave it where that still holds, so the plan changes little. The first repaired
+// plan comes from one pass of the schedule generator; options.time_limit_s (may be 0) is then
+// spent improving it.
+PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
+                  const PlanOptions& options = {});
+
 }  // namespace foundry::planner
