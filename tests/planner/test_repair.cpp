@@ -1,0 +1,122 @@
+// repair(): after an event (a started step runs late, a device goes down, a job arrives) the
+// repaired plan keeps every started step where it is, starts nothing in the past, and passes
+// the independent verifier.
+#include <foundry/planner/planner.hpp>
+
+#include "problem_generator.hpp"
+#include "schedule_verifier.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace foundry::planner {
+namespace {
+
+struct Fixture {
+  Problem problem;
+  Schedule schedule;
+  Time now = 0;
+};
+
+// A planned lab problem, and a moment when some steps have started and others have not.
+Fixture planned(std::uint64_t seed) {
+  Fixture f;
+  f.problem = testing::generate_lab_problem(seed);
+  PlanOptions o;
+  o.time_limit_s = 0.1;
+  const PlanResult r = plan(f.problem, o);
+  EXPECT_TRUE(r.schedule.has_value());
+  if (r.schedule) f.schedule = *r.schedule;
+  f.now = f.schedule.makespan / 3;
+  return f;
+}
+
+// Started steps keep start, device and unit; the others start at `now` or later.
+void expect_repaired(const Fixture& f, const Problem& after, const PlanResult& r) {
+  ASSERT_TRUE(r.schedule.has_value()) << (r.infeasibility ? r.infeasibility->reason : "");
+  const auto v = testing::verify_schedule(after, *r.schedule);
+  EXPECT_TRUE(v.empty()) << testing::describe_violations(v);
+  std::map<std::string, const Assignment*> before;
+  for (const Assignment& a : f.schedule.assignments) before[f.problem.steps[a.step].id] = &a;
+  for (const Assignment& a : r.schedule->assignments) {
+    const std::string& id = after.steps[a.step].id;
+    auto it = before.find(id);
+    if (it != before.end() && it->second->start < f.now) {
+      EXPECT_EQ(a.start, it->second->start) << id;
+      EXPECT_EQ(after.devices[a.device].id, f.problem.devices[it->second->device].id) << id;
+      EXPECT_EQ(a.unit, it->second->unit) << id;
+    } else {
+      EXPECT_GE(a.start, f.now) << id;
+    }
+  }
+}
+
+TEST(Repair, StartedStepRunningLateShiftsWhatFollows) {
+  for (std::uint64_t seed : {1, 2, 3}) {
+    const Fixture f = planned(seed);
+    Problem after = f.problem;
+    // The step running at `now` with the latest start takes an hour longer than planned.
+    const Assignment* late = nullptr;
+    for (const Assignment& a : f.schedule.assignments)
+      if (a.start < f.now && a.end > f.now && (!late || a.start > late->start)) late = &a;
+    ASSERT_NE(late, nullptr);
+    Step& s = after.steps[late->step];
+    s.duration += 3600;
+    s.frozen = Frozen{late->start, late->device, late->unit};
+    PlanOptions o;
+    o.time_limit_s = 0;
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const PlanResult r = repair(after, f.problem, f.schedule, f.now, o);
+    expect_repaired(f, after, r);
+    EXPECT_EQ(r.schedule->assignments[late->step].end, late->end + 3600);
+  }
+}
+
+TEST(Repair, DeviceDownMovesPendingStepsToAnotherDevice) {
+  const Fixture f = planned(4);
+  Problem after = f.problem;
+  // Take down a device that has an interchangeable twin and no step running at `now`.
+  std::size_t down = after.devices.size();
+  for (std::size_t d = 0; d < after.devices.size() && down == after.devices.size(); ++d) {
+    int twins = 0;
+    for (const Device& other : after.devices) twins += other.type == after.devices[d].type;
+    bool busy = false;
+    for (const Assignment& a : f.schedule.assignments)
+      busy = busy || (a.device == d && a.end > f.now && a.start < f.now);
+    if (twins > 1 && !busy) down = d;
+  }
+  ASSERT_LT(down, after.devices.size());
+  after.devices[down].downtimes.push_back({f.now, kForever});
+  const PlanResult r = repair(after, f.problem, f.schedule, f.now, {});
+  expect_repaired(f, after, r);
+  for (const Assignment& a : r.schedule->assignments)
+    if (a.start >= f.now) {
+      EXPECT_NE(a.device, down);
+    }
+}
+
+TEST(Repair, AddedJobIsPlannedAfterNow) {
+  const Fixture f = planned(5);
+  Problem after = f.problem;
+  const Job& model = after.jobs[0];
+  Job added{"added", 3, 0, std::nullopt, {}};
+  const std::size_t offset = after.steps.size();
+  std::map<std::size_t, std::size_t> renumber;
+  for (std::size_t k = 0; k < model.steps.size(); ++k) renumber[model.steps[k]] = offset + k;
+  for (std::size_t old : model.steps) {
+    Step s = after.steps[old];
+    s.id = "added/" + s.id;
+    s.job = after.jobs.size();
+    for (Lag& l : s.after) l.pred = renumber.at(l.pred);
+    added.steps.push_back(after.steps.size());
+    after.steps.push_back(s);
+  }
+  after.jobs.push_back(added);
+  const PlanResult r = repair(after, f.problem, f.schedule, f.now, {});
+  expect_repaired(f, after, r);
+  ASSERT_EQ(r.schedule->assignments.size(), after.steps.size());
+}
+
+}  // namespace
+}  // namespace foundry::planner
