@@ -113,12 +113,10 @@ class DuplicateMemberFinder {
 
 std::optional<Json> parse_json_document(const std::string& text, DiagnosticSink& sink) {
   DuplicateMemberFinder finder(sink);
-  std::size_t before = sink.size();
   try {
     Json document = Json::parse(
         text, [&finder](int /*depth*/, Json::parse_event_t event, Json& parsed) { return finder.on_event(event, parsed); });
-    if (sink.size() != before) return std::nullopt;
-    return document;
+    return document;  // even with duplicate members, so that every other problem is found too
   } catch (const Json::parse_error& e) {
     auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);
     sink.add_raw(sink.origin() + ":" + std::to_string(line) + ":" + std::to_string(column),

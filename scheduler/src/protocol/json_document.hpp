@@ -44,7 +44,8 @@ class DiagnosticSink {
 std::string pointer_append(const std::string& pointer, std::string_view member);
 std::string pointer_append(const std::string& pointer, std::size_t index);
 
-// Parses `text`; on failure records the problems in `sink` and returns nothing.
+// Parses `text`, recording duplicate members in `sink`; on a syntax error records it and returns
+// nothing.
 std::optional<Json> parse_json_document(const std::string& text, DiagnosticSink& sink);
 
 // The JSON type of a value in words: "a string", "an integer", "an object"...

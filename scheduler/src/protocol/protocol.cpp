@@ -45,7 +45,7 @@ protocol_detail::Capabilities capabilities_of(const Workcell& workcell) {
 Protocol parse_protocol(const std::string& json_text, const std::string& origin, const Workcell* workcell) {
   DiagnosticSink sink(origin);
   auto document = protocol_detail::parse_json_document(json_text, sink);
-  sink.throw_if_any();
+  if (!document) sink.throw_if_any();
 
   auto impl = std::make_shared<Protocol::Impl>();
   impl->origin = origin;
