@@ -1,5 +1,6 @@
 #include "problem_generator.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -144,7 +145,8 @@ planner::Problem generate_lab_problem(std::uint64_t seed, const LabProblemOption
   Builder b(problem);
 
   auto several = [&](const std::string& prefix, const std::string& type, int capacity, Time lo, Time hi) {
-    Time count = rng.between(lo, hi);
+    Time most = std::max<Time>(1, std::min<Time>(hi, options.max_devices_per_type));
+    Time count = rng.between(std::min(lo, most), most);
     for (Time k = 1; k <= count; ++k) b.device(prefix + std::to_string(k), type, capacity);
   };
   several("lh", "liquid_handler", 1, 2, 3);

@@ -14,6 +14,7 @@ struct LabProblemOptions {
   int max_jobs = 10;
   bool demands = false;    // add plate transfers holding a robot arm and a hotel slot at once
   bool downtimes = false;  // add a maintenance window on one liquid handler
+  int max_devices_per_type = 3;  // 1 = a crowded lab: every job competes for the same devices
 };
 
 // A lab workload: DNA builds (liquid handler -> thermocycler -> liquid handler -> incubator

@@ -110,39 +110,49 @@ std::string write_gantt_svg(const Problem& problem, const Schedule& schedule) {
       << "\" height=\"" << height + 10 << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   svg << "<title>" << escape(problem.name) << ": makespan " << schedule.makespan << "</title>\n";
 
-  Time tick = tick_spacing(horizon);
-  for (Time t = 0; t <= horizon; t += tick) {
-    double x = x_of(t);
-    svg << "<line x1=\"" << x << "\" y1=\"" << kAxisHeight - 4 << "\" x2=\"" << x << "\" y2=\""
-        << height << "\" stroke=\"#ddd\"/>"
-        << "<text x=\"" << x << "\" y=\"" << kAxisHeight - 8 << "\" text-anchor=\"middle\">" << t
-        << "</text>\n";
-  }
-
+  std::vector<int> top(problem.devices.size());
   int y = kAxisHeight;
   for (std::size_t d = 0; d < problem.devices.size(); ++d) {
+    top[d] = y;
+    y += lanes[d] * kLaneHeight + kDeviceGap;
+  }
+
+  // Device bands and names first, then the time grid over them, then the boxes on top.
+  for (std::size_t d = 0; d < problem.devices.size(); ++d) {
     const Device& device = problem.devices[d];
-    int device_height = lanes[d] * kLaneHeight;
-    svg << "<g class=\"device\"><rect x=\"0\" y=\"" << y << "\" width=\"" << kLabelWidth + kChartWidth
-        << "\" height=\"" << device_height << "\" fill=\"" << (d % 2 ? "#f7f7f7" : "#efefef")
-        << "\"/><text x=\"4\" y=\"" << y + 11 << "\">" << escape(device.id) << " ("
-        << escape(device.type) << (device.capacity > 1 ? ", " + std::to_string(device.capacity) + " units" : "")
-        << ")</text>\n";
+    std::string detail = device.type == device.id ? "" : device.type;
+    if (device.capacity > 1) detail += (detail.empty() ? "" : ", ") + std::to_string(device.capacity) + " units";
+    svg << "<rect x=\"0\" y=\"" << top[d] << "\" width=\"" << kLabelWidth + kChartWidth << "\" height=\""
+        << lanes[d] * kLaneHeight << "\" fill=\"" << (d % 2 ? "#f7f7f7" : "#ececec") << "\"/><text x=\"4\" y=\""
+        << top[d] + 11 << "\">" << escape(device.id) << (detail.empty() ? "" : " (" + escape(detail) + ")")
+        << "</text>\n";
+  }
+  // Long lab schedules are read in hours, short benchmark ones in their own units.
+  const bool in_hours = horizon >= 3 * 3600;
+  const Time tick = in_hours ? tick_spacing((horizon + 3599) / 3600) * 3600 : tick_spacing(horizon);
+  for (Time t = 0; t <= horizon; t += tick) {
+    double x = x_of(t);
+    svg << "<line x1=\"" << x << "\" y1=\"" << kAxisHeight - 4 << "\" x2=\"" << x << "\" y2=\"" << height
+        << "\" stroke=\"#bbb\" stroke-width=\"0.5\"/><text x=\"" << x << "\" y=\"" << kAxisHeight - 8
+        << "\" text-anchor=\"middle\">" << (in_hours ? std::to_string(t / 3600) + " h" : std::to_string(t))
+        << "</text>\n";
+  }
+  for (std::size_t d = 0; d < problem.devices.size(); ++d) {
+    const Device& device = problem.devices[d];
+    svg << "<g class=\"device\" id=\"" << escape(device.id) << "\">\n";
     for (const Box& b : boxes[d]) {
       if (b.lane >= kMaxLanesPerDevice) continue;
       const Step& step = problem.steps[b.step];
       double x0 = x_of(b.start), x1 = x_of(b.end);
-      svg << "<rect x=\"" << x0 << "\" y=\"" << y + b.lane * kLaneHeight + 1 << "\" width=\""
-          << std::max(x1 - x0, 1.0) << "\" height=\"" << kLaneHeight - 2 << "\" fill=\""
-          << job_colour(step.job) << "\" stroke=\"#333\" stroke-width=\"0.5\"><title>"
-          << escape(step.id);
+      svg << "<rect x=\"" << x0 << "\" y=\"" << top[d] + b.lane * kLaneHeight + 1 << "\" width=\""
+          << std::max(x1 - x0, 1.0) << "\" height=\"" << kLaneHeight - 2 << "\" fill=\"" << job_colour(step.job)
+          << "\" stroke=\"#333\" stroke-width=\"0.5\"><title>" << escape(step.id);
       if (step.job < problem.jobs.size()) svg << " (job " << escape(problem.jobs[step.job].id) << ")";
       svg << " on " << escape(device.id);
       if (step.demands.empty() && device.capacity > 1) svg << " unit " << b.lane;
       svg << ": " << b.start << "-" << b.end << "</title></rect>\n";
     }
     svg << "</g>\n";
-    y += device_height + kDeviceGap;
   }
   svg << "</svg>\n";
   return svg.str();

@@ -6,7 +6,7 @@
 namespace foundry::planner {
 
 std::string write_problem_json(const Problem& problem) {
-  using nlohmann::json;
+  using json = nlohmann::ordered_json;  // keys in a meaningful order
   json doc = json::object();
   doc["name"] = problem.name;
   json devices = json::array();

@@ -13,22 +13,25 @@ using nlohmann::json;
 }  // namespace
 
 std::string write_schedule_json(const Problem& problem, const Schedule& schedule) {
-  json doc = json::object();
-  doc["problem"] = problem.name;
-  doc["makespan"] = schedule.makespan;
-  doc["objective"] = schedule.objective;
-  doc["objective_value"] = schedule.objective_value;
-  json assignments = json::array();
-  for (const Assignment& a : schedule.assignments) {
+  // Written by hand around compact entries: one assignment per line keeps a schedule of
+  // thousands of steps readable and diffable; keys keep a fixed, meaningful order.
+  using ordered = nlohmann::ordered_json;
+  std::string text = "{\"problem\": " + ordered(problem.name).dump() +
+                     ",\n \"makespan\": " + std::to_string(schedule.makespan) +
+                     ",\n \"objective\": " + ordered(schedule.objective).dump() +
+                     ",\n \"objective_value\": " + ordered(schedule.objective_value).dump() +
+                     ",\n \"assignments\": [";
+  for (std::size_t k = 0; k < schedule.assignments.size(); ++k) {
+    const Assignment& a = schedule.assignments[k];
     const Step& step = problem.steps.at(a.step);
-    json entry = {{"step", step.id}};
+    ordered entry = {{"step", step.id}};
     if (a.device == kNoDevice) entry["device"] = nullptr;
     else entry["device"] = problem.devices.at(a.device).id;
     entry["unit"] = a.unit;
     entry["start"] = a.start;
     entry["end"] = a.end;
     if (!step.demands.empty()) {
-      json devices = json::array(), amounts = json::array();
+      ordered devices = ordered::array(), amounts = ordered::array();
       for (const Demand& d : step.demands) {
         devices.push_back(problem.devices.at(d.device).id);
         amounts.push_back(d.amount);
@@ -36,10 +39,10 @@ std::string write_schedule_json(const Problem& problem, const Schedule& schedule
       entry["devices"] = std::move(devices);
       entry["amounts"] = std::move(amounts);
     }
-    assignments.push_back(std::move(entry));
+    text += (k == 0 ? "\n  " : ",\n  ") + entry.dump();
   }
-  doc["assignments"] = std::move(assignments);
-  return doc.dump(1) + "\n";
+  text += "\n]}\n";
+  return text;
 }
 
 Schedule read_schedule_json(const Problem& problem, std::string_view text, const std::string& origin) {
