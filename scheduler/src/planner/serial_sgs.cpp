@@ -99,6 +99,71 @@ SerialSgs::SerialSgs(const CompiledProblem& c) : c_(c) {
   mode_.assign(nodes, 0);
   pending_.assign(nodes, 0);
   placed_.assign(nodes, 0);
+  scope_mark_.assign(nodes, 0);
+
+  // Components of movable steps: unscheduling and re-propagation stay inside one of them.
+  std::vector<int> parent(nodes);
+  for (size_t i = 0; i < nodes; ++i) parent[i] = static_cast<int>(i);
+  std::function<int(int)> root = [&](int x) {
+    while (parent[z(x)] != x) x = parent[z(x)] = parent[z(parent[z(x)])];
+    return x;
+  };
+  auto movable = [&](int x) { return x != c.origin && !c.problem->steps[z(x)].frozen; };
+  for (const Arc& a : c.arcs)
+    if (movable(a.from) && movable(a.to)) parent[z(root(a.from))] = root(a.to);
+  comp_.assign(nodes, -1);
+  std::vector<int> id_of_root(nodes, -1);
+  for (int v = 0; v < c.n; ++v) {
+    all_steps_.push_back(v);
+    if (!movable(v)) continue;
+    int& id = id_of_root[z(root(v))];
+    if (id < 0) {
+      id = static_cast<int>(comp_nodes_.size());
+      comp_nodes_.emplace_back();
+    }
+    comp_[z(v)] = id;
+    comp_nodes_[z(id)].push_back(v);
+  }
+
+  // Latest starts imposed by frozen steps alone: delaying a step past this cannot help.
+  fixed_ls_.assign(nodes, kForever);
+  {
+    std::deque<int> queue;
+    std::vector<int> updates(nodes, 0);
+    fixed_ls_[z(c.origin)] = 0;
+    queue.push_back(c.origin);
+    for (int v = 0; v < c.n; ++v)
+      if (c.problem->steps[z(v)].frozen) {
+        fixed_ls_[z(v)] = c.problem->steps[z(v)].frozen->start;
+        queue.push_back(v);
+      }
+    while (!queue.empty()) {
+      const int x = queue.front();
+      queue.pop_front();
+      for (int k = c.in_begin[z(x)]; k < c.in_begin[z(x) + 1]; ++k) {
+        const Arc& a = c.arcs[z(c.in_arcs[z(k)])];
+        if (!movable(a.from)) continue;
+        const Time cand = fixed_ls_[z(x)] - arc_weight(a, d);
+        if (cand >= fixed_ls_[z(a.from)] || ++updates[z(a.from)] > c.n + 1) continue;
+        fixed_ls_[z(a.from)] = cand;
+        queue.push_back(a.from);
+      }
+    }
+  }
+
+  fixed_profiles_ = profiles_;
+  for (size_t k = 0; k < fixed_profiles_.size(); ++k)
+    for (const Downtime& down : c.problem->devices[k].downtimes)
+      fixed_profiles_[k].add(down.from, down.to, fixed_profiles_[k].capacity());
+  for (int v = 0; v < c.n; ++v) {
+    const auto& step = c.problem->steps[z(v)];
+    if (!step.frozen) continue;
+    const Time t = step.frozen->start, dur = c.duration(v, 0);
+    if (!c.modes[z(v)].empty())
+      fixed_profiles_[c.modes[z(v)][0].device].add(t, t + dur, 1);
+    else
+      for (const Use& u : c.uses[z(v)]) fixed_profiles_[u.device].add(t, t + dur, u.amount);
+  }
 }
 
 Time SerialSgs::weight(const Arc& a) const {
@@ -111,11 +176,11 @@ bool SerialSgs::fail(std::string reason, std::vector<std::string> culprits) {
   return false;
 }
 
-Time SerialSgs::fit(int v, int mode, Time from) const {
+Time SerialSgs::fit(int v, int mode, Time from, const std::vector<ResourceProfile>& profiles) const {
   const auto& modes = c_.modes[z(v)];
   if (!modes.empty()) {
     const Mode& m = modes[z(mode)];
-    return profiles_[m.device].earliest_fit(from, m.duration, 1);
+    return profiles[m.device].earliest_fit(from, m.duration, 1);
   }
   const Time dur = c_.demand_duration[z(v)];
   const auto& uses = c_.uses[z(v)];
@@ -123,7 +188,7 @@ Time SerialSgs::fit(int v, int mode, Time from) const {
   for (bool moved = true; moved && t < kForever;) {
     moved = false;
     for (const Use& u : uses) {
-      const Time f = profiles_[u.device].earliest_fit(t, dur, u.amount);
+      const Time f = profiles[u.device].earliest_fit(t, dur, u.amount);
       if (f > t) {
         t = f;
         moved = true;
@@ -163,25 +228,18 @@ Time SerialSgs::window_end(int v, int mode, int* binding_arc) const {
   return b;
 }
 
-bool SerialSgs::place_frozen() {
+void SerialSgs::place_frozen() {
+  // Their resources are already in fixed_profiles_.
   for (int v = 0; v < c_.n; ++v) {
     const auto& step = c_.problem->steps[z(v)];
     if (!step.frozen) continue;
-    int mode = 0;
-    if (!c_.modes[z(v)].empty() && step.frozen->device == kNoDevice) mode = 0;
-    const Time t = step.frozen->start;
-    const Time dur = c_.duration(v, mode);
+    const Time dur = c_.duration(v, 0);
     placed_[z(v)] = 1;
     ++placed_count_;
-    start_[z(v)] = t;
-    mode_[z(v)] = mode;
+    start_[z(v)] = step.frozen->start;
+    mode_[z(v)] = 0;
     dur_lo_[z(v)] = dur_hi_[z(v)] = dur;
-    if (!c_.modes[z(v)].empty())
-      profiles_[c_.modes[z(v)][z(mode)].device].add(t, t + dur, 1);
-    else
-      for (const Use& u : c_.uses[z(v)]) profiles_[u.device].add(t, t + dur, u.amount);
   }
-  return true;
 }
 
 void SerialSgs::unschedule(int v) {
@@ -198,20 +256,36 @@ void SerialSgs::unschedule(int v) {
   dur_hi_[z(v)] = c_.dur_max[z(v)];
 }
 
-bool SerialSgs::recompute() {
+bool SerialSgs::recompute(const std::vector<int>& scope) {
+  for (int v : scope) scope_mark_[z(v)] = 1;
+  struct Unmark {
+    const std::vector<int>& scope;
+    std::vector<char>& mark;
+    ~Unmark() {
+      for (int v : scope) mark[z(v)] = 0;
+    }
+  } unmark{scope, scope_mark_};
+  auto fixed_name = [&](int v) { return v == c_.origin ? std::string("now") : c_.problem->steps[z(v)].id; };
   const int nodes = c_.n + 1;
-  const auto origin = z(c_.origin);
+  std::deque<int> queue;
   for (int round = 0; round <= nodes; ++round) {
     // Earliest starts: placed steps are fixed; a path that would push one later is a violation.
     std::vector<int> violations;
-    std::vector<int> updates(z(nodes), 0);
-    std::deque<int> queue;
-    std::vector<char> queued(z(nodes), 1);
-    for (int v = 0; v < nodes; ++v) {
+    for (int v : scope) {
       es_[z(v)] = placed_[z(v)] ? start_[z(v)] : lb_[z(v)];
-      queue.push_back(v);
+      for (int k = c_.in_begin[z(v)]; k < c_.in_begin[z(v) + 1]; ++k) {
+        const Arc& a = c_.arcs[z(c_.in_arcs[z(k)])];
+        if (scope_mark_[z(a.from)]) continue;
+        const Time cand = es_[z(a.from)] + weight(a);
+        if (cand <= es_[z(v)]) continue;
+        if (placed_[z(v)]) violations.push_back(v);
+        else es_[z(v)] = cand;
+      }
     }
-    es_[origin] = 0;
+    for (int v : scope) queue.push_back(v);
+    std::vector<char> queued(z(nodes), 0);
+    for (int v : scope) queued[z(v)] = 1;
+    std::vector<int> updates(z(nodes), 0);
     while (!queue.empty()) {
       const int u = queue.front();
       queue.pop_front();
@@ -221,8 +295,8 @@ bool SerialSgs::recompute() {
         const Arc& a = c_.arcs[z(c_.out_arcs[z(k)])];
         const Time cand = es_[z(u)] + weight(a);
         const auto w = z(a.to);
-        if (placed_[w] || a.to == c_.origin) {
-          if (cand > es_[w]) violations.push_back(a.to);
+        if (placed_[w] || a.to == c_.origin || !scope_mark_[w]) {
+          if (cand > es_[w] && (placed_[w] || a.to == c_.origin)) violations.push_back(a.to);
           continue;
         }
         if (cand <= es_[w]) continue;
@@ -239,9 +313,9 @@ bool SerialSgs::recompute() {
       bool progress = false;
       for (int v : violations) {
         if (v == c_.origin || c_.problem->steps[z(v)].frozen) {
-          return fail("frozen steps and time lags contradict each other at '" +
-                          (v == c_.origin ? std::string("the origin") : c_.problem->steps[z(v)].id) + "'",
-                      {});
+          return fail("frozen steps, the current time and the time lags leave no room for the steps that follow '" +
+                          fixed_name(v) + "'",
+                      {fixed_name(v)});
         }
         if (placed_[z(v)]) {
           unschedule(v);
@@ -251,28 +325,37 @@ bool SerialSgs::recompute() {
       if (progress) continue;
     }
     // Latest starts, from the placed steps backwards.
-    std::fill(ls_.begin(), ls_.end(), kForever);
-    std::fill(ls_parent_.begin(), ls_parent_.end(), -1);
-    for (int v = 0; v < nodes; ++v)
-      if (placed_[z(v)]) {
-        ls_[z(v)] = start_[z(v)];
-        queue.push_back(v);
-        queued[z(v)] = 1;
+    for (int v : scope) {
+      ls_[z(v)] = placed_[z(v)] ? start_[z(v)] : kForever;
+      ls_parent_[z(v)] = -1;
+      if (placed_[z(v)]) continue;
+      for (int k = c_.out_begin[z(v)]; k < c_.out_begin[z(v) + 1]; ++k) {
+        const int ai = c_.out_arcs[z(k)];
+        const Arc& a = c_.arcs[z(ai)];
+        if (scope_mark_[z(a.to)] || ls_[z(a.to)] >= kForever) continue;
+        const Time cand = ls_[z(a.to)] - weight(a);
+        if (cand < ls_[z(v)]) {
+          ls_[z(v)] = cand;
+          ls_parent_[z(v)] = ai;
+        }
       }
-    ls_[origin] = 0;
-    queue.push_back(c_.origin);
-    queued[origin] = 1;
+    }
+    for (int v : scope) {
+      queue.push_back(v);
+      queued[z(v)] = 1;
+    }
     std::fill(updates.begin(), updates.end(), 0);
     while (!queue.empty()) {
       const int x = queue.front();
       queue.pop_front();
       queued[z(x)] = 0;
       ++work_;
+      if (ls_[z(x)] >= kForever) continue;
       for (int k = c_.in_begin[z(x)]; k < c_.in_begin[z(x) + 1]; ++k) {
         const int ai = c_.in_arcs[z(k)];
         const Arc& a = c_.arcs[z(ai)];
         const auto u = z(a.from);
-        if (placed_[u] || a.from == c_.origin) continue;
+        if (placed_[u] || a.from == c_.origin || !scope_mark_[u]) continue;
         const Time cand = ls_[z(x)] - weight(a);
         if (cand >= ls_[u]) continue;
         if (++updates[u] > nodes + 1) return fail("the time lags contradict each other", {});
@@ -289,14 +372,58 @@ bool SerialSgs::recompute() {
   return fail("could not settle the time windows", {});
 }
 
-void SerialSgs::rebuild_eligible(const std::vector<double>& keys) {
-  heap_.clear();
-  std::fill(pending_.begin(), pending_.end(), 0);
-  for (size_t i = 0; i < c_.arcs.size(); ++i)
-    if (forward_[i] && !placed_[z(c_.arcs[i].from)]) ++pending_[z(c_.arcs[i].to)];
-  for (int v = 0; v < c_.n; ++v)
-    if (!placed_[z(v)] && pending_[z(v)] == 0) heap_.push_back({-keys[z(v)], v});
-  std::make_heap(heap_.begin(), heap_.end());
+void SerialSgs::rebuild_eligible(const std::vector<int>& scope, const std::vector<double>& keys) {
+  for (int v : scope) {
+    int pending = 0;
+    for (int k = c_.in_begin[z(v)]; k < c_.in_begin[z(v) + 1]; ++k) {
+      const int ai = c_.in_arcs[z(k)];
+      if (forward_[z(ai)] && !placed_[z(c_.arcs[z(ai)].from)]) ++pending;
+    }
+    pending_[z(v)] = pending;
+    if (!placed_[z(v)] && pending == 0) {
+      heap_.push_back({-keys[z(v)], v});
+      std::push_heap(heap_.begin(), heap_.end());
+    }
+  }
+}
+
+void SerialSgs::unschedule_from(int u, std::vector<int>& scope, std::vector<char>& in_scope) {
+  const int comp = comp_[z(u)];
+  if (comp < 0) return;
+  const Time from = start_[z(u)];
+  for (int w : comp_nodes_[z(comp)])
+    if (placed_[z(w)] && start_[z(w)] >= from) unschedule(w);
+  if (!in_scope[z(comp)]) {
+    in_scope[z(comp)] = 1;
+    scope.insert(scope.end(), comp_nodes_[z(comp)].begin(), comp_nodes_[z(comp)].end());
+  }
+}
+
+// Makes room for v at t in `mode` by taking out the movable steps in the way (with what
+// follows them in their components). False when fixed steps or downtimes are in the way.
+bool SerialSgs::evict_for(int v, int mode, Time t, std::vector<int>& scope, std::vector<char>& in_scope) {
+  const Time dur = c_.duration(v, mode);
+  std::vector<size_t> devices;
+  if (!c_.modes[z(v)].empty()) devices.push_back(c_.modes[z(v)][z(mode)].device);
+  for (const Use& u : c_.uses[z(v)]) devices.push_back(u.device);
+  for (size_t d : devices) {
+    // Victims on d overlapping [t, t + dur), latest start first.
+    std::vector<int> victims;
+    for (int u = 0; u < c_.n; ++u) {
+      if (!placed_[z(u)] || c_.problem->steps[z(u)].frozen) continue;
+      const Time s = start_[z(u)], e = s + c_.duration(u, mode_[z(u)]);
+      if (!(s < t + dur && t < e)) continue;
+      bool uses = !c_.modes[z(u)].empty() && c_.modes[z(u)][z(mode_[z(u)])].device == d;
+      for (const Use& x : c_.uses[z(u)]) uses = uses || x.device == d;
+      if (uses) victims.push_back(u);
+    }
+    std::sort(victims.begin(), victims.end(), [&](int a, int b) { return start_[z(a)] > start_[z(b)]; });
+    for (int u : victims) {
+      if (fit(v, mode, t, profiles_) == t) break;
+      if (placed_[z(u)]) unschedule_from(u, scope, in_scope);
+    }
+  }
+  return fit(v, mode, t, profiles_) == t;
 }
 
 void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys) {
@@ -371,10 +498,7 @@ void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys)
 }
 
 bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
-  for (auto& p : profiles_) p.reset();
-  for (size_t d = 0; d < profiles_.size(); ++d)
-    for (const Downtime& down : c_.problem->devices[d].downtimes)
-      profiles_[d].add(down.from, down.to, profiles_[d].capacity());
+  profiles_ = fixed_profiles_;
   std::fill(placed_.begin(), placed_.end(), 0);
   std::fill(lb_.begin(), lb_.end(), 0);
   dur_lo_ = c_.dur_min;
@@ -383,13 +507,24 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
   dur_hi_.push_back(0);
   placed_count_ = 0;
   violated_ = false;
+  heap_.clear();
   place_frozen();
-  if (!recompute()) return false;
-  rebuild_eligible(keys);
+  if (!recompute(all_steps_)) return false;
+  rebuild_eligible(all_steps_, keys);
   const int limit = 2 * c_.n + 20;
   int unschedulings = 0;
   const auto& steps = c_.problem->steps;
   const auto& devices = c_.problem->devices;
+  std::vector<int> scope;
+  std::vector<char> comp_in_scope(comp_nodes_.size(), 0);
+  auto settle = [&]() {
+    const bool ok = recompute(scope);
+    if (ok) rebuild_eligible(scope, keys);
+    for (int v : scope)
+      if (comp_[z(v)] >= 0) comp_in_scope[z(comp_[z(v)])] = 0;
+    scope.clear();
+    return ok;
+  };
 
   while (placed_count_ < c_.n) {
     if (heap_.empty()) return fail("no step is ready to be placed (internal)", {});
@@ -405,7 +540,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       const Time a = window_start(v, m);
       int binding = -1;
       const Time b = window_end(v, m, &binding);
-      const Time t = fit(v, m, a);
+      const Time t = fit(v, m, a, profiles_);
       if (t >= kForever) continue;
       const Time end = t + c_.duration(v, m);
       if (t <= b) {
@@ -425,8 +560,9 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       commit(v, best_mode, best_t, keys);
       if (violated_) {
         violated_ = false;
-        if (!recompute()) return false;
-        rebuild_eligible(keys);
+        if (!recompute(all_steps_)) return false;
+        heap_.clear();
+        rebuild_eligible(all_steps_, keys);
       }
       continue;
     }
@@ -443,11 +579,47 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       }
       ai = ls_parent_[z(to)];
     }
+    const bool window_fixed = binding_step < 0 || binding_step == c_.origin || steps[z(binding_step)].frozen ||
+                              start_[z(binding_step)] + (need_t - need_b) > fixed_ls_[z(binding_step)];
+    if (window_fixed && ++unschedulings <= limit) {
+      // The window cannot move: make room in it by taking out movable steps in the way.
+      int mode = -1;
+      Time at = kForever;
+      for (int m = 0; m < c_.mode_count(v); ++m) {
+        int ignored = -1;
+        const Time t = fit(v, m, window_start(v, m), fixed_profiles_);
+        if (t <= window_end(v, m, &ignored) && t < at) {
+          at = t;
+          mode = m;
+        }
+      }
+      if (mode >= 0 && evict_for(v, mode, at, scope, comp_in_scope)) {
+        if (comp_[z(v)] >= 0 && !comp_in_scope[z(comp_[z(v)])]) {
+          comp_in_scope[z(comp_[z(v)])] = 1;
+          scope.insert(scope.end(), comp_nodes_[z(comp_[z(v)])].begin(), comp_nodes_[z(comp_[z(v)])].end());
+        }
+        if (!settle()) return false;
+        int ignored = -1;
+        if (!placed_[z(v)] && pending_[z(v)] == 0 && window_start(v, mode) <= at && at <= window_end(v, mode, &ignored) &&
+            fit(v, mode, at, profiles_) == at) {
+          commit(v, mode, at, keys);
+          if (violated_) {
+            violated_ = false;
+            if (!recompute(all_steps_)) return false;
+            heap_.clear();
+            rebuild_eligible(all_steps_, keys);
+          }
+        } else if (!placed_[z(v)]) {
+          heap_.push_back({-keys[z(v)], v});
+          std::push_heap(heap_.begin(), heap_.end());
+        }
+        continue;
+      }
+    }
     std::string where;
     if (!c_.modes[z(v)].empty()) where = devices[c_.modes[z(v)][z(need_mode)].device].id;
     else if (!c_.uses[z(v)].empty()) where = devices[c_.uses[z(v)][0].device].id;
-    if (binding_step < 0 || binding_step == c_.origin || steps[z(binding_step)].frozen ||
-        ++unschedulings > limit) {
+    if (window_fixed || ++unschedulings > limit) {
       std::vector<std::string> culprits{steps[z(v)].id};
       if (!where.empty()) culprits.push_back(where);
       std::string with;
@@ -460,12 +632,10 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
                       ", first free time " + std::to_string(need_t) + "): resource conflict with its maximum lags" + with,
                   culprits);
     }
-    const Time old = start_[z(binding_step)];
-    lb_[z(binding_step)] = old + (need_t - need_b);
-    for (int u = 0; u < c_.n; ++u)
-      if (placed_[z(u)] && !steps[z(u)].frozen && start_[z(u)] >= old) unschedule(u);
-    if (!recompute()) return false;
-    rebuild_eligible(keys);
+    // Delay the step that closes the window, and take out what its component placed after it.
+    lb_[z(binding_step)] = start_[z(binding_step)] + (need_t - need_b);
+    unschedule_from(binding_step, scope, comp_in_scope);
+    if (!settle()) return false;
   }
   out.start.assign(start_.begin(), start_.begin() + c_.n);
   out.mode.assign(mode_.begin(), mode_.begin() + c_.n);

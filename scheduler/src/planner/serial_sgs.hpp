@@ -42,12 +42,18 @@ class SerialSgs {
   std::uint64_t work() const { return work_; }
 
  private:
-  bool place_frozen();
-  bool recompute();  // full propagation; unschedules placed steps the bounds now contradict
-  void rebuild_eligible(const std::vector<double>& keys);
+  void place_frozen();
+  // Propagation over `scope` (whole components of the temporal network; everything outside is
+  // fixed); unschedules placed steps the bounds now contradict.
+  bool recompute(const std::vector<int>& scope);
+  void rebuild_eligible(const std::vector<int>& scope, const std::vector<double>& keys);
   void commit(int v, int mode, Time t, const std::vector<double>& keys);
   void unschedule(int v);
-  Time fit(int v, int mode, Time from) const;
+  // Takes out `u` and every step of its component placed at or after it; adds the component
+  // to `scope`.
+  void unschedule_from(int u, std::vector<int>& scope, std::vector<char>& in_scope);
+  bool evict_for(int v, int mode, Time t, std::vector<int>& scope, std::vector<char>& in_scope);
+  Time fit(int v, int mode, Time from, const std::vector<ResourceProfile>& profiles) const;
   Time window_start(int v, int mode) const;
   Time window_end(int v, int mode, int* binding_arc) const;
   Time weight(const Arc& a) const;
@@ -56,6 +62,12 @@ class SerialSgs {
   const CompiledProblem& c_;
   std::vector<char> forward_;  // per arc: counts for eligibility
   std::vector<ResourceProfile> profiles_;
+  std::vector<ResourceProfile> fixed_profiles_;  // downtimes and frozen steps only
+  std::vector<int> comp_;                        // component over arcs between movable steps
+  std::vector<std::vector<int>> comp_nodes_;
+  std::vector<int> all_steps_;
+  std::vector<Time> fixed_ls_;  // latest starts that frozen steps alone impose
+  std::vector<char> scope_mark_;
   std::vector<Time> es_, ls_, lb_, start_, dur_lo_, dur_hi_;
   std::vector<int> ls_parent_, mode_, pending_;
   std::vector<char> placed_;
