@@ -259,3 +259,17 @@ TEST(ProtocolChecks, LoaderRejectsEveryFileTheSchemaRejects) {
 
 }  // namespace
 }  // namespace foundry::testing
+
+namespace foundry::testing {
+namespace {
+
+TEST(ProtocolChecks, DeepNestingIsRefusedNotRecursedInto) {
+  std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  auto errors = load_errors(protocol_json("[" + step_json("a", R"("parameters": {"x": )" + deep + "}") + "]"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].reason, "nested deeper than 64 levels");
+  EXPECT_EQ(errors[0].path.rfind("t.json:/steps/0/parameters/x/0/0/", 0), 0u) << errors[0].path;
+}
+
+}  // namespace
+}  // namespace foundry::testing

@@ -57,23 +57,33 @@ std::string syntax_message(const std::string& what) {
   return colon == std::string::npos ? what : what.substr(colon + 2);
 }
 
-// Tracks where the parser is (as a JSON pointer) to name duplicate members.
+// Tracks where the parser is (as a JSON pointer) to name duplicate members, and how deep.
 class DuplicateMemberFinder {
  public:
+  // Readers of the document recurse over its nesting; hostile input must not exhaust the stack.
+  static constexpr std::size_t kMaxDepth = 64;
+
   explicit DuplicateMemberFinder(DiagnosticSink& sink) : sink_(sink) {}
+  bool too_deep() const { return too_deep_; }
 
   bool on_event(Json::parse_event_t event, const Json& parsed) {
     using Event = Json::parse_event_t;
     switch (event) {
       case Event::object_start:
       case Event::array_start:
-        frames_.push_back({event == Event::array_start, 0, {}, {}, child_pointer()});
+        // Past the limit, stop building pointers (they would grow with the square of the depth).
+        frames_.push_back({event == Event::array_start, 0, {}, {}, too_deep_ ? std::string() : child_pointer()});
+        if (!too_deep_ && frames_.size() > kMaxDepth) {
+          too_deep_ = true;
+          sink_.add(frames_.back().pointer, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        }
         break;
       case Event::object_end:
       case Event::array_end:
         frames_.pop_back();
         break;
       case Event::key: {
+        if (too_deep_) break;
         auto& frame = frames_.back();
         const std::string& key = parsed.get_ref<const std::string&>();
         if (!frame.keys.insert(key).second)
@@ -107,6 +117,7 @@ class DuplicateMemberFinder {
 
   DiagnosticSink& sink_;
   std::vector<Frame> frames_;
+  bool too_deep_ = false;
 };
 
 }  // namespace
@@ -116,6 +127,7 @@ std::optional<Json> parse_json_document(const std::string& text, DiagnosticSink&
   try {
     Json document = Json::parse(
         text, [&finder](int /*depth*/, Json::parse_event_t event, Json& parsed) { return finder.on_event(event, parsed); });
+    if (finder.too_deep()) return std::nullopt;
     return document;  // even with duplicate members, so that every other problem is found too
   } catch (const Json::parse_error& e) {
     auto [line, column] = line_and_column(text, e.byte == 0 ? 0 : e.byte - 1);

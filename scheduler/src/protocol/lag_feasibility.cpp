@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <tuple>
 
 namespace foundry::protocol_detail {
 
@@ -24,39 +25,50 @@ struct Arc {
 constexpr std::size_t kNoArc = static_cast<std::size_t>(-1);
 constexpr std::size_t kMaxReports = 10;
 
+// A cycle among the arcs that last improved each node (the "parent" graph), or nothing. Such a
+// cycle always has positive weight, so checking after each round finds a conflict in about as
+// many rounds as it has steps, instead of |V| rounds.
+std::vector<std::size_t> parent_cycle(const std::vector<std::size_t>& via, const std::vector<Arc>& arcs) {
+  std::vector<std::size_t> walk_of(via.size(), kNoArc);
+  for (std::size_t start = 0; start < via.size(); ++start) {
+    std::size_t node = start;
+    while (walk_of[node] == kNoArc && via[node] != kNoArc) {
+      walk_of[node] = start;
+      node = arcs[via[node]].from;
+    }
+    if (walk_of[node] != start || via[node] == kNoArc) continue;
+    std::vector<std::size_t> cycle;  // `node` is on a cycle of this walk
+    std::size_t at = node;
+    do {
+      cycle.push_back(via[at]);
+      at = arcs[via[at]].from;
+    } while (at != node);
+    std::reverse(cycle.begin(), cycle.end());
+    return cycle;
+  }
+  return {};
+}
+
 // Longest-path Bellman-Ford from a virtual source joined to every step with weight 0. Returns
 // the arcs of one positive cycle in order, or nothing if none exists.
 std::vector<std::size_t> find_positive_cycle(std::size_t nodes, const std::vector<Arc>& arcs) {
   std::vector<std::int64_t> distance(nodes, 0);
   std::vector<std::size_t> via(nodes, kNoArc);
-  std::size_t last_changed = kNoArc;
   for (std::size_t round = 0; round <= nodes; ++round) {
-    last_changed = kNoArc;
+    bool changed = false;
     for (std::size_t a = 0; a < arcs.size(); ++a) {
       const Arc& arc = arcs[a];
       if (arc.removed) continue;
       if (distance[arc.from] + arc.weight > distance[arc.to]) {
         distance[arc.to] = distance[arc.from] + arc.weight;
         via[arc.to] = a;
-        last_changed = arc.to;
+        changed = true;
       }
     }
-    if (last_changed == kNoArc) return {};
+    if (!changed) return {};
+    if (auto cycle = parent_cycle(via, arcs); !cycle.empty()) return cycle;
   }
-  // Still improving after |V| rounds: walking back |V| arcs from the last improved node lands on
-  // the cycle.
-  std::size_t node = last_changed;
-  for (std::size_t i = 0; i < nodes && via[node] != kNoArc; ++i) node = arcs[via[node]].from;
-  if (via[node] == kNoArc) return {};  // cannot happen: a node still improving has a predecessor
-  std::vector<std::size_t> cycle;
-  std::size_t at = node;
-  do {
-    if (via[at] == kNoArc) return {};
-    cycle.push_back(via[at]);
-    at = arcs[via[at]].from;
-  } while (at != node && cycle.size() <= nodes);
-  std::reverse(cycle.begin(), cycle.end());
-  return cycle;
+  return {};  // not reached: after |V| improving rounds the parent graph has a cycle
 }
 
 std::string quoted(const std::string& id) { return "'" + id + "'"; }
@@ -129,9 +141,15 @@ void check_lag_feasibility(const RunSpec& run, const std::vector<std::vector<std
   for (std::size_t reports = 0; reports < kMaxReports; ++reports) {
     auto cycle = find_positive_cycle(run.steps.size(), arcs);
     if (cycle.empty()) return;
-    const Arc* first_max = nullptr;
-    for (std::size_t a : cycle)
-      if (arcs[a].is_max && first_max == nullptr) first_max = &arcs[a];
+    // Start the cycle at its max lag written first in the run, so reports do not depend on
+    // the order the search happened to find the cycle in.
+    auto first = std::min_element(cycle.begin(), cycle.end(), [&](std::size_t x, std::size_t y) {
+      const Arc& a = arcs[x];
+      const Arc& b = arcs[y];
+      return std::make_tuple(!a.is_max, a.step, a.dependency) < std::make_tuple(!b.is_max, b.step, b.dependency);
+    });
+    std::rotate(cycle.begin(), first, cycle.end());
+    const Arc* first_max = arcs[cycle.front()].is_max ? &arcs[cycle.front()] : nullptr;
     std::string pointer = first_max ? dependency_pointers[first_max->step][first_max->dependency] : std::string();
     sink.add(first_max ? pointer_append(pointer, "max_lag") : pointer, explain(run, arcs, cycle));
     // Set the conflict aside to look for others.
