@@ -53,18 +53,21 @@ class Execution {
       : workcell_(workcell), fleet_(fleet), store_(store), clock_(clock), options_(options) {}
 
   ExecutionSummary run(const std::vector<RunSpec>& runs) {
-    planner::Problem problem = lower_runs(runs, workcell_);
+    problem_ = lower_runs(runs, workcell_);
+    for (auto& step : problem_.steps)
+      step.duration = static_cast<planner::Time>(std::ceil(static_cast<double>(step.duration) * (1.0 + options_.duration_margin)));
+    const planner::Problem& problem = problem_;
     planner::PlanResult result = planner::plan(problem, options_.plan);
     if (!result.schedule) {
       throw InfeasiblePlan(result.infeasibility.value_or(planner::Infeasibility{"the planner found no plan", {}}));
     }
+    schedule_ = *result.schedule;
     origin_ = clock_.now();
     summary_.started_at = origin_;
     summary_.planned_makespan_s = static_cast<double>(result.schedule->makespan);
     for (const auto& r : runs) store_.create_run(r, origin_);
 
     // Build the live state, indexed like the problem's steps (runs in order, steps in order).
-    std::map<std::pair<std::string, int>, std::vector<std::size_t>> by_unit;
     for (const auto& r : runs) {
       std::map<std::string, std::size_t> local;
       for (const auto& spec : r.steps) {
@@ -80,7 +83,6 @@ class Execution {
         steps_.push_back(std::move(s));
         store_.plan_step(r.run_id, spec.id, steps_[i].device, a.unit, steps_[i].planned_start,
                          origin_ + static_cast<double>(a.end));
-        by_unit[{steps_[i].device, a.unit}].push_back(i);
       }
       for (const auto& spec : r.steps) {
         std::size_t i = local.at(spec.id);
@@ -93,15 +95,11 @@ class Execution {
       remaining_[r.run_id] = r.steps.size();
       store_.set_run_state(r.run_id, "running", origin_);
     }
-    for (auto& [key, queue] : by_unit) {
-      std::stable_sort(queue.begin(), queue.end(),
-                       [&](std::size_t a, std::size_t b) { return steps_[a].planned_start < steps_[b].planned_start; });
-      for (std::size_t i : queue) steps_[i].unit_queue = unit_queues_.size();
-      unit_queues_.push_back({queue, 0});
-    }
+    build_unit_queues();
     summary_.steps_total = steps_.size();
+    timers_.assign(steps_.size(), 0);
     for (std::size_t i = 0; i < steps_.size(); ++i)
-      clock_.call_at(steps_[i].planned_start, [this, i] { try_start(i); });
+      timers_[i] = clock_.call_at(steps_[i].planned_start, [this, i] { try_start(i); });
     clock_.run();
     for (const auto& s : steps_)
       if (!terminal(s.state)) throw std::logic_error("execution ended with step '" + s.spec->id + "' unfinished");
@@ -113,6 +111,111 @@ class Execution {
     std::vector<std::size_t> order;
     std::size_t next = 0;  // first step in `order` that has not ended
   };
+
+  // Per device unit, the order its steps run in: those already started (by actual start), then
+  // the waiting ones by planned start.
+  void build_unit_queues() {
+    std::map<std::pair<std::string, int>, std::vector<std::size_t>> by_unit;
+    for (std::size_t i = 0; i < steps_.size(); ++i) by_unit[{steps_[i].device, steps_[i].unit}].push_back(i);
+    unit_queues_.clear();
+    for (auto& [key, queue] : by_unit) {
+      auto when = [&](std::size_t i) {
+        const LiveStep& s = steps_[i];
+        bool waiting = s.state == StepState::kWaiting;
+        return std::make_pair(waiting ? 1 : 0, waiting ? s.planned_start : s.started);
+      };
+      std::stable_sort(queue.begin(), queue.end(), [&](std::size_t a, std::size_t b) { return when(a) < when(b); });
+      for (std::size_t i : queue) steps_[i].unit_queue = unit_queues_.size();
+      unit_queues_.push_back({queue, 0});
+    }
+  }
+
+  // Times are planned in whole seconds; actual times are not. Deviations below this are noise.
+  static constexpr double kTolerance = 1.0;
+
+  // Does the plan still fit what actually happened? It does not when a waiting step's planned
+  // start breaks a lag from a predecessor's actual start or end.
+  bool plan_broken() const {
+    for (const LiveStep& w : steps_) {
+      if (w.state != StepState::kWaiting) continue;
+      for (const auto& [p, dep] : w.preds) {
+        const LiveStep& pred = steps_[p];
+        bool known = dep->from == Anchor::kStart ? pred.state != StepState::kWaiting : pred.state == StepState::kDone;
+        if (!known) continue;
+        double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+        if (w.planned_start + kTolerance < ref + static_cast<double>(dep->min_lag_s)) return true;
+        if (dep->max_lag_s && w.planned_start > ref + static_cast<double>(*dep->max_lag_s) + kTolerance) return true;
+      }
+    }
+    return false;
+  }
+
+  // Re-plans the steps that have not started around the ones that have (which never move), so
+  // time windows are kept when reality drifts from the plan. Without a feasible repair the
+  // current plan stays and execution shifts right.
+  void replan() {
+    double now = clock_.now();
+    auto rel = [&](double t) { return static_cast<planner::Time>(std::llround(t - origin_)); };
+    planner::Time now_rel = static_cast<planner::Time>(std::ceil(now - origin_));
+    planner::Problem current = problem_;
+    planner::Schedule previous = schedule_;
+    std::map<std::string, std::size_t> device_index;
+    for (std::size_t d = 0; d < problem_.devices.size(); ++d) device_index[problem_.devices[d].id] = d;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      const LiveStep& s = steps_[i];
+      planner::Step& step = current.steps[i];
+      if (s.state == StepState::kWaiting) {
+        // Not started yet, whatever the old plan said: it may move (repair freezes what started).
+        previous.assignments[i].start = std::max(previous.assignments[i].start, now_rel);
+        continue;
+      }
+      planner::Frozen frozen;
+      frozen.start = rel(s.started);
+      frozen.device = device_index.at(s.device);
+      frozen.unit = s.unit;
+      step.frozen = frozen;
+      if (terminal(s.state)) {
+        step.duration = std::max<planner::Time>(1, static_cast<planner::Time>(std::ceil(s.ended - origin_)) - frozen.start);
+      } else {
+        // Still running: expected to end as planned, or not before now if it is overrunning.
+        step.duration = std::max(step.duration, now_rel + 1 - frozen.start);
+      }
+    }
+    planner::PlanOptions options = options_.plan;
+    options.time_limit_s = 0;  // one repair pass: fast and deterministic
+    options.work_limit = 0;
+    planner::PlanResult result = planner::repair(current, problem_, previous, now_rel, options);
+    ++summary_.replans;
+    if (!result.schedule) {
+      nlohmann::json detail = {{"reason", result.infeasibility ? result.infeasibility->reason : "no plan found"}};
+      store_.append_event("", "", "replan_failed", detail.dump(), now);
+      return;
+    }
+    problem_ = std::move(current);
+    schedule_ = std::move(*result.schedule);
+    std::size_t moved = 0;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      LiveStep& s = steps_[i];
+      if (s.state != StepState::kWaiting) continue;
+      const auto& a = schedule_.assignments[i];
+      double start = origin_ + static_cast<double>(a.start);
+      std::string device = problem_.devices.at(a.device).id;
+      if (start == s.planned_start && device == s.device && a.unit == s.unit) continue;
+      ++moved;
+      s.planned_start = start;
+      s.device = device;
+      s.unit = a.unit;
+      clock_.cancel(timers_[i]);
+      timers_[i] = clock_.call_at(start, [this, i] { try_start(i); });
+      store_.plan_step(s.run->run_id, s.spec->id, device, a.unit, start, origin_ + static_cast<double>(a.end));
+    }
+    build_unit_queues();
+    store_.append_event("", "", "replanned", nlohmann::json{{"steps_moved", moved}}.dump(), now);
+  }
+
+  void check_plan() {
+    if (plan_broken()) replan();
+  }
 
   // Is `i` the next step its unit may run? Ended steps at the head are passed over.
   bool unit_ready(std::size_t i) {
@@ -160,7 +263,7 @@ class Execution {
       const LiveStep& pred = steps_[p];
       double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
       double late = now - ref - static_cast<double>(*dep->max_lag_s);
-      if (late > 1e-6) {
+      if (late > kTolerance) {
         ++summary_.constraint_violations;
         nlohmann::json detail = {{"predecessor", pred.spec->id},
                                  {"max_lag_s", *dep->max_lag_s},
@@ -179,6 +282,7 @@ class Execution {
     for (std::size_t d : s.dependents) clock_.post([this, d] { try_start(d); });
     fleet_.session(s.device).execute(request, nullptr,
                                      [this, i](const CommandOutcome& outcome) { finish(i, outcome); });
+    check_plan();
   }
 
   void finish(std::size_t i, const CommandOutcome& outcome) {
@@ -210,6 +314,7 @@ class Execution {
     summary_.finished_at = std::max(summary_.finished_at, now);
     if (options_.on_step_end) options_.on_step_end(run_id, s.spec->id, outcome.ok);
     step_ended(i);
+    check_plan();
   }
 
   void skip(std::size_t i, const std::string& reason) {
@@ -245,6 +350,9 @@ class Execution {
   Clock& clock_;
   const ExecutorOptions& options_;
   double origin_ = 0;
+  planner::Problem problem_;    // as last planned; started steps frozen
+  planner::Schedule schedule_;  // the plan in force
+  std::vector<Clock::TimerId> timers_;  // each waiting step's start timer
   std::vector<LiveStep> steps_;
   std::vector<UnitQueue> unit_queues_;
   std::map<std::string, std::size_t> remaining_;

@@ -26,6 +26,7 @@ struct ExecutionSummary {
   std::size_t steps_failed = 0;
   std::size_t steps_skipped = 0;
   std::size_t constraint_violations = 0;  // steps started outside a max-lag window
+  std::size_t replans = 0;                // repairs after reality drifted from the plan
   std::size_t measurements = 0;
   double started_at = 0;   // clock time when execution began
   double finished_at = 0;  // clock time of the last step's end
@@ -35,6 +36,10 @@ struct ExecutionSummary {
 
 struct ExecutorOptions {
   planner::PlanOptions plan;
+  // Devices are reserved this fraction longer than a step's nominal duration, so a step that
+  // overruns a little does not push the next step on its device out of a time window. Drivers
+  // still receive the nominal duration. Instruments vary by a few percent; 5 % absorbs that.
+  double duration_margin = 0.05;
   // Called on the engine thread after each step ends (progress display, tests).
   std::function<void(const std::string& run_id, const std::string& step_id, bool ok)> on_step_end;
 };
