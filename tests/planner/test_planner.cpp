@@ -174,6 +174,23 @@ TEST(Planner, SameSeedAndWorkBudgetGiveTheSamePlan) {
   }
 }
 
+TEST(Planner, SeveralThreadsKeepTheBestPlanDeterministically) {
+  const Problem p = testing::generate_lab_problem(9);
+  PlanOptions o;
+  o.work_limit = 100000;
+  o.time_limit_s = 60;
+  o.threads = 2;
+  const PlanResult a = plan(p, o);
+  const PlanResult b = plan(p, o);
+  expect_valid(p, a);
+  ASSERT_TRUE(b.schedule.has_value());
+  EXPECT_EQ(a.schedule->objective_value, b.schedule->objective_value);
+  o.threads = 1;
+  const PlanResult single = plan(p, o);
+  ASSERT_TRUE(single.schedule.has_value());
+  EXPECT_LE(a.schedule->objective_value, single.schedule->objective_value);  // seed 1 is among the searches
+}
+
 TEST(Planner, RandomLabProblemsPassTheVerifier) {
   for (std::uint64_t seed = 1; seed <= 12; ++seed) {
     testing::LabProblemOptions options;

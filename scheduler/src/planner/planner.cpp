@@ -12,6 +12,8 @@
 #include "planner/temporal_network.hpp"
 
 #include <cmath>
+#include <exception>
+#include <thread>
 #include <limits>
 #include <unordered_map>
 
@@ -76,7 +78,45 @@ PlanResult solve(const Problem& problem, const PlanOptions& options, const std::
 
 }  // namespace
 
-PlanResult plan(const Problem& problem, const PlanOptions& options) { return solve(problem, options, nullptr); }
+PlanResult plan(const Problem& problem, const PlanOptions& options) {
+  if (options.threads <= 1) return solve(problem, options, nullptr);
+  // Independent searches with derived seeds; the best plan wins (ties: the lowest seed), so the
+  // result is as deterministic as each search.
+  std::vector<PlanResult> results(static_cast<std::size_t>(options.threads));
+  std::vector<std::exception_ptr> errors(results.size());
+  {
+    std::vector<std::thread> workers;
+    for (std::size_t k = 0; k < results.size(); ++k)
+      workers.emplace_back([&, k] {
+        try {
+          PlanOptions o = options;
+          o.threads = 1;
+          o.seed = options.seed + 7919 * k;
+          results[k] = solve(problem, o, nullptr);
+        } catch (...) {
+          errors[k] = std::current_exception();
+        }
+      });
+    for (auto& w : workers) w.join();
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < results.size(); ++k) {
+    const auto& r = results[k];
+    if (!r.schedule) continue;
+    if (!results[best].schedule || r.schedule->objective_value < results[best].schedule->objective_value ||
+        (r.schedule->objective_value == results[best].schedule->objective_value &&
+         r.schedule->makespan < results[best].schedule->makespan))
+      best = k;
+  }
+  PlanResult out = std::move(results[best]);
+  for (const auto& r : results) {
+    out.lower_bound = std::max(out.lower_bound, r.lower_bound);
+    if (r.schedule) out.seconds_to_first = std::min(out.seconds_to_first, r.seconds_to_first);
+  }
+  return out;
+}
 
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options) {
