@@ -143,6 +143,26 @@ TEST(Planner, UnresolvableResourceConflictNamesStepsAndDevice) {
   EXPECT_NE(r.infeasibility->reason.find("read-"), std::string::npos) << r.infeasibility->reason;
 }
 
+TEST(Planner, WindowInsideAStartedStepIsProvenInfeasible) {
+  // 'read' must start 0-60 s after 'prep' (started at 0) ends, but the only reader is held by a
+  // started step until 1000: no plan exists, and the planner says so rather than "not found".
+  Problem p;
+  p.devices = {{"lh", "liquid_handler", 1, {}}, {"pr", "plate_reader", 1, {}}};
+  p.jobs.push_back({"busy", 1, 0, std::nullopt, {0}});
+  p.jobs.push_back({"assay", 1, 0, std::nullopt, {1, 2}});
+  p.steps.push_back(step("blocker", "plate_reader", 1000, {}, 0));
+  p.steps.back().frozen = Frozen{0, 1, 0};
+  p.steps.push_back(step("prep", "liquid_handler", 100, {}, 1));
+  p.steps.back().frozen = Frozen{0, 0, 0};
+  p.steps.push_back(step("read", "plate_reader", 50, {{1, LagFrom::kEnd, 0, 60}}, 1));
+  const PlanResult r = plan(p, quick());
+  ASSERT_TRUE(r.infeasibility.has_value());
+  EXPECT_EQ(r.infeasibility->reason.rfind("no plan exists", 0), 0u) << r.infeasibility->reason;
+  const auto& c = r.infeasibility->culprits;
+  EXPECT_NE(std::find(c.begin(), c.end(), "read"), c.end());
+  EXPECT_NE(std::find(c.begin(), c.end(), "pr"), c.end());
+}
+
 TEST(Planner, DemandAboveCapacityIsInfeasible) {
   Problem p = parallel_jobs(1, 2, 10);
   p.steps[0].type.clear();

@@ -70,7 +70,9 @@ PlanResult solve(const Problem& problem, const PlanOptions& options, const std::
   result.work_done = outcome.work;
   result.seconds_to_first = outcome.seconds_to_first;
   if (!outcome.best)
-    return finish({"no plan found within the time limit: " + outcome.failure.reason, outcome.failure.culprits});
+    return finish({(outcome.failure.proven ? "no plan exists: " : "no plan found within the time limit: ") +
+                       outcome.failure.reason,
+                   outcome.failure.culprits});
   result.schedule = detail::to_schedule(c, *outcome.best, options.objective);
   result.seconds_total = budget.elapsed();
   return result;

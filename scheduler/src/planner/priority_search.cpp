@@ -47,7 +47,7 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
     const bool ok = sgs.build(keys, sol);
     out.work = sgs.work();
     if (!ok) {
-      if (!out.best && out.failure.reason.empty()) out.failure = sgs.failure();
+      if (!out.best && (out.failure.reason.empty() || sgs.failure().proven)) out.failure = sgs.failure();
       return false;
     }
     const double sc = score(sol, options.objective);
@@ -69,6 +69,7 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
 
   for (const auto& keys : rules) {
     consider(keys);
+    if (out.failure.proven) return out;
     if (optimal() || (out.best && budget.exhausted(sgs.work()))) return out;
   }
   if (rules_only && out.best) return out;
@@ -82,7 +83,7 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
     current_score = best_score;
   }
   int since_improvement = 0;
-  for (std::uint64_t iter = 0; !optimal() && !budget.exhausted(sgs.work()); ++iter) {
+  for (std::uint64_t iter = 0; !optimal() && !out.failure.proven && !budget.exhausted(sgs.work()); ++iter) {
     std::vector<double> keys;
     if (!out.best) {
       keys = rules[iter % rules.size()];

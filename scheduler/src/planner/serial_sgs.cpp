@@ -151,6 +151,31 @@ SerialSgs::SerialSgs(const CompiledProblem& c) : c_(c) {
     }
   }
 
+  // Earliest starts from releases and frozen steps (with the shortest modes): a lower bound in
+  // every plan, so a step with no room between fixed_es_ and fixed_ls_ proves infeasibility.
+  {
+    fixed_es_.assign(nodes, 0);
+    std::deque<int> queue;
+    std::vector<int> updates(nodes, 0);
+    queue.push_back(c.origin);
+    for (int v = 0; v < c.n; ++v) {
+      if (c.problem->steps[z(v)].frozen) fixed_es_[z(v)] = c.problem->steps[z(v)].frozen->start;
+      queue.push_back(v);
+    }
+    while (!queue.empty()) {
+      const int x = queue.front();
+      queue.pop_front();
+      for (int k = c.out_begin[z(x)]; k < c.out_begin[z(x) + 1]; ++k) {
+        const Arc& a = c.arcs[z(c.out_arcs[z(k)])];
+        if (!movable(a.to)) continue;
+        const Time cand = fixed_es_[z(x)] + arc_weight(a, d);
+        if (cand <= fixed_es_[z(a.to)] || ++updates[z(a.to)] > c.n + 1) continue;
+        fixed_es_[z(a.to)] = cand;
+        queue.push_back(a.to);
+      }
+    }
+  }
+
   fixed_profiles_ = profiles_;
   for (size_t k = 0; k < fixed_profiles_.size(); ++k)
     for (const Downtime& down : c.problem->devices[k].downtimes)
@@ -620,6 +645,21 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
     if (!c_.modes[z(v)].empty()) where = devices[c_.modes[z(v)][z(need_mode)].device].id;
     else if (!c_.uses[z(v)].empty()) where = devices[c_.uses[z(v)][0].device].id;
     if (window_fixed || ++unschedulings > limit) {
+      // Proof: no device has room for v anywhere in the widest window any plan could give it.
+      bool proven = true;
+      for (int m = 0; m < c_.mode_count(v) && proven; ++m)
+        proven = fit(v, m, fixed_es_[z(v)], fixed_profiles_) > fixed_ls_[z(v)];
+      if (proven) {
+        std::vector<std::string> culprits{steps[z(v)].id};
+        if (!where.empty()) culprits.push_back(where);
+        fail("step '" + steps[z(v)].id + "' must start between " + std::to_string(fixed_es_[z(v)]) + " and " +
+                 std::to_string(fixed_ls_[z(v)]) + " (its time lags to started steps, release or the current time)" +
+                 ", but started steps and downtimes hold every device it can use" +
+                 (where.empty() ? "" : " (e.g. '" + where + "')") + " throughout",
+             culprits);
+        failure_.proven = true;
+        return false;
+      }
       std::vector<std::string> culprits{steps[z(v)].id};
       if (!where.empty()) culprits.push_back(where);
       std::string with;

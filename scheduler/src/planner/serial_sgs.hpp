@@ -29,6 +29,7 @@ void evaluate(const CompiledProblem& c, Solution& s);
 struct PlacementFailure {
   std::string reason;
   std::vector<std::string> culprits;
+  bool proven = false;  // no plan exists at all (not just none found by this pass)
 };
 
 class SerialSgs {
@@ -67,6 +68,7 @@ class SerialSgs {
   std::vector<std::vector<int>> comp_nodes_;
   std::vector<int> all_steps_;
   std::vector<Time> fixed_ls_;  // latest starts that frozen steps alone impose
+  std::vector<Time> fixed_es_;  // earliest starts that releases and frozen steps alone impose
   std::vector<char> scope_mark_;
   std::vector<Time> es_, ls_, lb_, start_, dur_lo_, dur_hi_;
   std::vector<int> ls_parent_, mode_, pending_;
