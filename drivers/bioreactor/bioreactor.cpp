@@ -31,8 +31,8 @@ struct ArrayModel {
   const char* model;
   const char* device_type;
   int vessels;
-  double max_volume_ml;
-  double default_volume_ml;
+  int max_volume_ml;
+  int default_volume_ml;
 };
 constexpr ArrayModel array_250ml{"sim-br-24x250ml", "bioreactor_250ml", 24, 250, 200};
 constexpr ArrayModel array_1l{"sim-br-12x1l", "bioreactor_1l", 12, 1000, 800};

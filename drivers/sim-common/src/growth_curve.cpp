@@ -15,8 +15,10 @@ GrowthCurve::GrowthCurve(const Performance& performance, double inoculum_od)
 double GrowthCurve::od600(double hours) const {
   const double tau = std::max(0.0, hours - p_.lag_h);
   const double k = p_.carrying_capacity_od;
-  const double e = std::exp(std::min(p_.max_growth_rate_per_h * tau, 700.0));
-  return k * x0_ * e / (k - x0_ + x0_ * e);
+  const double mt = p_.max_growth_rate_per_h * tau;
+  // Two algebraically equal forms: exact at tau = 0, and free of overflow for large mu tau.
+  if (mt > 50) return k / (1.0 + (k / x0_ - 1.0) * std::exp(-mt));
+  return x0_ * std::exp(mt) / (1.0 + x0_ * std::expm1(mt) / k);
 }
 
 double GrowthCurve::growth_rate_od_per_h(double hours) const {
@@ -33,9 +35,9 @@ double GrowthCurve::integral_od_h(double hours) const {
   const double k = p_.carrying_capacity_od;
   const double mu = p_.max_growth_rate_per_h;
   const double mt = mu * tau;
-  // ln(K - X0 + X0 e^mt) computed without overflow for large mt.
-  const double log_term = mt > 50 ? mt + std::log(x0_ + (k - x0_) * std::exp(-mt)) : std::log(k - x0_ + x0_ * std::exp(mt));
-  return x0_ * lag + (k / mu) * (log_term - std::log(k));
+  // ln((K - X0 + X0 e^mt) / K), exact at mt = 0 and without overflow for large mt.
+  const double log_ratio = mt > 50 ? mt + std::log((x0_ + (k - x0_) * std::exp(-mt)) / k) : std::log1p(x0_ * std::expm1(mt) / k);
+  return x0_ * lag + (k / mu) * log_ratio;
 }
 
 // Luedeking-Piret: dP/dt = alpha dX/dt + beta X.

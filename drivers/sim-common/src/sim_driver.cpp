@@ -18,9 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-std::string violation_text(const char* what, const SchemaViolation& v) {
-  if (v.path.empty()) return std::string(what) + ": " + v.reason;
-  return std::string(what) + " '" + v.path + "': " + v.reason;
+// "parameter 'source.well': must be a string"; "parameters: must be an object" for the whole.
+std::string violation_text(const char* whole, const char* part, const SchemaViolation& v) {
+  if (v.path.empty()) return std::string(whole) + ": " + v.reason;
+  return std::string(part) + " '" + v.path + "': " + v.reason;
 }
 
 // Long commands report progress every 10 %, short ones once half-way.
@@ -95,7 +96,7 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
     throw CommandRejected(FOUNDRY_ERROR_VALIDATION, std::string("parameters: not valid JSON: ") + e.what());
   }
   if (auto v = schema_violation(s.schemas.at(op->name), parameters)) {
-    throw CommandRejected(FOUNDRY_ERROR_VALIDATION, violation_text("parameter", *v));
+    throw CommandRejected(FOUNDRY_ERROR_VALIDATION, violation_text("parameters", "parameter", *v));
   }
   if (command.unit < -1 || command.unit >= s.spec.units) {
     throw CommandRejected(FOUNDRY_ERROR_VALIDATION, "unit: " + std::to_string(command.unit) + " is out of range 0.." +
@@ -216,7 +217,7 @@ json parse_settings(const std::string& settings_json, const char* extra_schema) 
   for (const char* schema_text : {common_settings_schema, extra_schema}) {
     if (schema_text == nullptr) continue;
     if (auto v = schema_violation(json::parse(schema_text), settings)) {
-      throw std::invalid_argument(violation_text("settings", *v));
+      throw std::invalid_argument(violation_text("settings", "settings", *v));
     }
   }
   return settings;
