@@ -64,10 +64,10 @@ Problem read_job_shop(std::string_view text, const std::string& origin) {
   add_jobs(problem, jobs);
   for (std::int64_t j = 0; j < jobs; ++j) {
     for (std::int64_t o = 0; o < machines; ++o) {
-      std::string where = "job " + std::to_string(j) + " operation " + std::to_string(o);
+      auto where = [j, o] { return "job " + std::to_string(j) + " operation " + std::to_string(o); };
       auto machine = static_cast<std::size_t>(
-          in.next_int("the machine (0-based) of " + where, 0, machines - 1));
-      Time duration = in.next_int("the processing time of " + where, 0, kMaxReadTime);
+          in.next_int([&] { return "the machine (0-based) of " + where(); }, 0, machines - 1));
+      Time duration = in.next_int([&] { return "the processing time of " + where(); }, 0, kMaxReadTime);
       Step& step = add_chained_step(problem, static_cast<std::size_t>(j));
       // A zero-length operation holds its machine for no time: it is read as a step holding no
       // resource (orb07 has one), which is exactly equivalent and keeps durations >= 1 on devices.
@@ -92,23 +92,23 @@ Problem read_flexible_job_shop(std::string_view text, const std::string& origin)
   add_machines(problem, 1, machines);
   add_jobs(problem, jobs);
   for (std::int64_t j = 0; j < jobs; ++j) {
-    std::string job_name = "job " + std::to_string(j);
-    std::int64_t operations = in.next_int("the number of operations of " + job_name, 1, kMaxCount);
+    auto job_name = [j] { return "job " + std::to_string(j); };
+    std::int64_t operations = in.next_int([&] { return "the number of operations of " + job_name(); }, 1, kMaxCount);
     for (std::int64_t o = 0; o < operations; ++o) {
-      std::string where = job_name + " operation " + std::to_string(o);
+      auto where = [&job_name, o] { return job_name() + " operation " + std::to_string(o); };
       int line = in.line();
-      std::int64_t choices = in.next_int("the number of machines of " + where, 1, machines);
+      std::int64_t choices = in.next_int([&] { return "the number of machines of " + where(); }, 1, machines);
       std::vector<Alternative> alternatives;
       bool zero_length = false;
       for (std::int64_t c = 0; c < choices; ++c) {
         auto machine = static_cast<std::size_t>(
-            in.next_int("a machine (1-based) of " + where, 1, machines) - 1);
-        Time duration = in.next_int("the processing time of " + where + " on machine m" +
-                                        std::to_string(machine + 1),
-                                    0, kMaxReadTime);
+            in.next_int([&] { return "a machine (1-based) of " + where(); }, 1, machines) - 1);
+        Time duration = in.next_int(
+            [&] { return "the processing time of " + where() + " on machine m" + std::to_string(machine + 1); }, 0,
+            kMaxReadTime);
         if (std::any_of(alternatives.begin(), alternatives.end(),
                         [&](const Alternative& a) { return a.device == machine; }))
-          in.fail(line, where + " lists machine m" + std::to_string(machine + 1) + " twice");
+          in.fail(line, where() + " lists machine m" + std::to_string(machine + 1) + " twice");
         if (duration == 0) zero_length = true;
         alternatives.push_back({machine, duration});
       }

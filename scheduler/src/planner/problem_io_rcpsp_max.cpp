@@ -64,20 +64,20 @@ Problem read_rcpsp_max(std::string_view text, const std::string& origin) {
     if (i != expected)
       in.fail(line, "activity " + std::to_string(expected) + " expected here, found " +
                         std::to_string(i) + " (activities must be listed in order)");
-    std::string who = "activity " + std::to_string(i);
-    in.next_int("the number of modes of " + who + " (only single-mode files are supported)", 1, 1);
-    auto successors = in.next_int("the number of successors of " + who, 0, real + 1);
+    auto who = [i] { return "activity " + std::to_string(i); };
+    in.next_int([&] { return "the number of modes of " + who() + " (only single-mode files are supported)"; }, 1, 1);
+    auto successors = in.next_int([&] { return "the number of successors of " + who(); }, 0, real + 1);
     std::vector<std::size_t> to;
     for (std::int64_t s = 0; s < successors; ++s) {
-      auto j = static_cast<std::size_t>(in.next_int("a successor of " + who, 0, real + 1));
-      if (j == i) in.fail(line, who + " lists itself as a successor");
+      auto j = static_cast<std::size_t>(in.next_int([&] { return "a successor of " + who(); }, 0, real + 1));
+      if (j == i) in.fail(line, who() + " lists itself as a successor");
       to.push_back(j);
     }
     for (std::size_t j : to) {
-      Time lag = in.next_bracketed_int("the lag from " + who + " to activity " + std::to_string(j),
+      Time lag = in.next_bracketed_int([&] { return "the lag from " + who() + " to activity " + std::to_string(j); },
                                        -kMaxReadTime, kMaxReadTime);
       auto [it, added] = arcs.try_emplace({i, j}, Arc{lag, line});
-      if (!added) in.fail(line, who + " lists successor " + std::to_string(j) + " twice");
+      if (!added) in.fail(line, who() + " lists successor " + std::to_string(j) + " twice");
     }
   }
 
@@ -94,20 +94,20 @@ Problem read_rcpsp_max(std::string_view text, const std::string& origin) {
     if (i != expected)
       in.fail(line, "activity " + std::to_string(expected) + " expected here, found " +
                         std::to_string(i) + " (activities must be listed in order)");
-    std::string who = "activity " + std::to_string(i);
-    in.next_int("the mode of " + who, 1, 1);
+    auto who = [i] { return "activity " + std::to_string(i); };
+    in.next_int([&] { return "the mode of " + who(); }, 1, 1);
     Step& step = problem.steps[i];
-    step.duration = in.next_int("the duration of " + who, 0, kMaxReadTime);
+    step.duration = in.next_int([&] { return "the duration of " + who(); }, 0, kMaxReadTime);
     for (std::int64_t k = 0; k < resources; ++k) {
-      auto amount = in.next_int("the use of resource r" + std::to_string(k + 1) + " by " + who, 0,
-                                kMaxAmount);
+      auto amount = in.next_int(
+          [&] { return "the use of resource r" + std::to_string(k + 1) + " by " + who(); }, 0, kMaxAmount);
       if (amount > 0)
         step.demands.push_back({static_cast<std::size_t>(k), static_cast<int>(amount)});
     }
   }
   for (std::int64_t k = 0; k < resources; ++k)
     problem.devices[static_cast<std::size_t>(k)].capacity = static_cast<int>(
-        in.next_int("the capacity of resource r" + std::to_string(k + 1), 1, kMaxAmount));
+        in.next_int([k] { return "the capacity of resource r" + std::to_string(k + 1); }, 1, kMaxAmount));
   if (!in.at_end())
     in.fail(in.line(), "unexpected text after the resource capacities: '" +
                            std::string(in.peek().text) + "'");

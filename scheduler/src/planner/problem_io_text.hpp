@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace foundry::planner::detail {
@@ -60,18 +61,20 @@ class TokenReader {
   }
   const TextToken& peek() const { return tokens_[pos_]; }
 
-  // An integer in [min, max]; `what` says what was expected, in words.
-  std::int64_t next_int(std::string_view what, std::int64_t min, std::int64_t max) {
+  // An integer in [min, max]. `what` says what was expected, in words: a string, or a callable
+  // returning one, so that hot loops build the words only when there is an error to report.
+  template <typename What>
+  std::int64_t next_int(const What& what, std::int64_t min, std::int64_t max) {
     return parse_int(next(what), what, min, max);
   }
 
   // An integer written as "[lag]" (RCPSP/max lags).
-  std::int64_t next_bracketed_int(std::string_view what, std::int64_t min, std::int64_t max) {
+  template <typename What>
+  std::int64_t next_bracketed_int(const What& what, std::int64_t min, std::int64_t max) {
     TextToken token = next(what);
     std::string_view t = token.text;
     if (t.size() < 3 || t.front() != '[' || t.back() != ']')
-      fail(token.line, std::string(what) + " must be written as [integer], found '" +
-                           std::string(t) + "'");
+      fail(token.line, words(what) + " must be written as [integer], found '" + std::string(t) + "'");
     return parse_int({t.substr(1, t.size() - 2), token.line}, what, min, max);
   }
 
@@ -82,12 +85,9 @@ class TokenReader {
     for (char c : token.text) {
       if (c >= '0' && c <= '9') digit = true;
       else if (c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E')
-        fail(token.line, std::string(what) + " must be a number, found '" +
-                             std::string(token.text) + "'");
+        fail(token.line, std::string(what) + " must be a number, found '" + std::string(token.text) + "'");
     }
-    if (!digit)
-      fail(token.line, std::string(what) + " must be a number, found '" +
-                           std::string(token.text) + "'");
+    if (!digit) fail(token.line, std::string(what) + " must be a number, found '" + std::string(token.text) + "'");
   }
 
   [[noreturn]] void fail(int at_line, const std::string& reason) const {
@@ -97,14 +97,20 @@ class TokenReader {
   const std::string& origin() const { return origin_; }
 
  private:
-  TextToken next(std::string_view what) {
-    if (at_end())
-      fail(line(), "the file ends where " + std::string(what) + " was expected");
+  template <typename What>
+  static std::string words(const What& what) {
+    if constexpr (std::is_invocable_v<const What&>) return what();
+    else return std::string(what);
+  }
+
+  template <typename What>
+  TextToken next(const What& what) {
+    if (at_end()) fail(line(), "the file ends where " + words(what) + " was expected");
     return tokens_[pos_++];
   }
 
-  std::int64_t parse_int(TextToken token, std::string_view what, std::int64_t min,
-                         std::int64_t max) const {
+  template <typename What>
+  std::int64_t parse_int(TextToken token, const What& what, std::int64_t min, std::int64_t max) const {
     std::int64_t value = 0;
     std::string_view t = token.text;
     const char* first = t.data();
@@ -112,10 +118,10 @@ class TokenReader {
     if (!t.empty() && t.front() == '+') ++first;
     auto [end, error] = std::from_chars(first, last, value);
     if (error != std::errc() || end != last || first == last)
-      fail(token.line, std::string(what) + " must be an integer, found '" + std::string(t) + "'");
+      fail(token.line, words(what) + " must be an integer, found '" + std::string(t) + "'");
     if (value < min || value > max)
-      fail(token.line, std::string(what) + " must be between " + std::to_string(min) + " and " +
-                           std::to_string(max) + ", found " + std::to_string(value));
+      fail(token.line, words(what) + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                           ", found " + std::to_string(value));
     return value;
   }
 
