@@ -18,9 +18,9 @@ struct PlanOptions {
   Objective objective = Objective::kWeightedCompletion;
   double time_limit_s = 1.0;  // anytime budget; the first feasible plan may take less
   std::uint64_t seed = 1;
-  // Deterministic budget: when > 0 the search stops after this many work units (schedules built
-  // or moves evaluated) instead of at time_limit_s (a time limit still applies as a safety net
-  // when work_limit is 0). The same problem, seed and work_limit give the same plan.
+  // Deterministic budget: when > 0 the search stops after this many work units (propagation
+  // steps and graph evaluations) and time_limit_s is ignored. The same problem, seed and
+  // work_limit always give the same plan; a time limit alone depends on the machine's speed.
   std::uint64_t work_limit = 0;
   int threads = 1;  // > 1: independent searches with derived seeds; the best plan is kept
 };
