@@ -188,28 +188,34 @@ TEST(ProblemFormats, AreDetectedByExtensionThenContent) {
   EXPECT_THROW(detect_problem_format("notes.txt", "hello world, how are you\n"), InputError);
 }
 
-// Every instance of ../shared/bench reads, with the step and device counts its header promises.
+// The instances of ../shared/bench read (every job shop and flexible job shop, a quarter of
+// RCPSP/max), job shops with the step count their header promises.
 TEST(SharedBench, EveryInstanceReads) {
   std::filesystem::path root = std::filesystem::path(FOUNDRY_SOURCE_DIR) / ".." / "shared" / "bench";
   if (!std::filesystem::exists(root)) {
     GTEST_SKIP() << "no benchmark data at " << root;
   }
-  std::map<std::string, int> files;
+  std::map<std::string, int> found;  // files per folder
+  int read = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     std::string ext = entry.path().extension().string();
     if (!entry.is_regular_file() || (ext != ".txt" && ext != ".fjs" && ext != ".sch")) continue;
     std::string kind = entry.path().lexically_relative(root).begin()->string();
+    // RCPSP/max files are all alike and the most numerous: read one in four to keep this test
+    // quick under sanitizers (the planner bench reads them all).
+    if (found[kind]++ % 4 != 0 && kind == "rcpsp-max") continue;
     Problem p;
     ASSERT_NO_THROW(p = read_problem_file(entry.path())) << entry.path();
     ASSERT_FALSE(p.steps.empty()) << entry.path();
     if (kind == "jssp") {
       EXPECT_EQ(p.steps.size(), p.jobs.size() * p.devices.size()) << entry.path();
     }
-    ++files[kind];
+    ++read;
   }
-  EXPECT_EQ(files["jssp"], 242);
-  EXPECT_EQ(files["fjsp"], 402);
-  EXPECT_EQ(files["rcpsp-max"], 1260);
+  EXPECT_EQ(found["jssp"], 242);
+  EXPECT_EQ(found["fjsp"], 402);
+  EXPECT_EQ(found["rcpsp-max"], 1260);
+  EXPECT_EQ(read, 242 + 402 + 1260 / 4);
 }
 
 }  // namespace
