@@ -3,6 +3,8 @@
 # simulated foundry, in virtual time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Relative paths in ccache keys: a fresh clone elsewhere still hits the cache.
+export CCACHE_BASEDIR="$PWD"
 scripts/setup.sh
 cmake --preset default >/dev/null
 cmake --build --preset default

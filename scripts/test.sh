@@ -4,6 +4,8 @@
 #   scripts/test.sh --asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Relative paths in ccache keys: a fresh clone elsewhere still hits the cache.
+export CCACHE_BASEDIR="$PWD"
 preset=ci
 if [ "${1:-}" = "--asan" ]; then preset=asan; shift; fi
 scripts/setup.sh
