@@ -83,9 +83,17 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
     current_score = best_score;
   }
   int since_improvement = 0;
+  std::vector<double> learned;
   for (std::uint64_t iter = 0; !optimal() && !out.failure.proven && !budget.exhausted(sgs.work()); ++iter) {
     std::vector<double> keys;
-    if (!out.best) {
+    if (!out.best && iter % 2 == 0) {
+      // Squeaky wheel: the step that found no room last time goes earlier.
+      if (learned.empty()) learned = rules[0];
+      const int failed = sgs.failed_step();
+      if (failed >= 0) learned[static_cast<std::size_t>(failed)] -= mean_duration * (1 + 4 * unit(rng));
+      keys = learned;
+      for (double& k : keys) k += 0.5 * mean_duration * noise(rng);
+    } else if (!out.best) {
       keys = rules[iter % rules.size()];
       const double scale = mean_duration * (0.5 + static_cast<double>(iter % 16));
       for (double& k : keys) k += scale * noise(rng);

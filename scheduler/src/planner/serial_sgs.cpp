@@ -524,6 +524,7 @@ void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys)
 
 bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
   profiles_ = fixed_profiles_;
+  failed_step_ = -1;
   std::fill(placed_.begin(), placed_.end(), 0);
   std::fill(lb_.begin(), lb_.end(), 0);
   dur_lo_ = c_.dur_min;
@@ -645,6 +646,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
     if (!c_.modes[z(v)].empty()) where = devices[c_.modes[z(v)][z(need_mode)].device].id;
     else if (!c_.uses[z(v)].empty()) where = devices[c_.uses[z(v)][0].device].id;
     if (window_fixed || ++unschedulings > limit) {
+      failed_step_ = v;
       // Proof: no device has room for v anywhere in the widest window any plan could give it.
       bool proven = true;
       for (int m = 0; m < c_.mode_count(v) && proven; ++m)

@@ -41,6 +41,9 @@ class SerialSgs {
   bool build(const std::vector<double>& keys, Solution& out);
   const PlacementFailure& failure() const { return failure_; }
   std::uint64_t work() const { return work_; }
+  // The step that could not be placed in the last failed build (-1 if none): a hint for the
+  // caller to give it more priority next time ("squeaky wheel").
+  int failed_step() const { return failed_step_; }
 
  private:
   void place_frozen();
@@ -78,6 +81,7 @@ class SerialSgs {
   std::vector<std::pair<double, int>> heap_;
   PlacementFailure failure_;
   std::uint64_t work_ = 0;
+  int failed_step_ = -1;
 };
 
 }  // namespace foundry::planner::detail
