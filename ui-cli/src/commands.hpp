@@ -32,5 +32,6 @@ class CliExit : public std::runtime_error {
 void add_validate_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
+void add_driver_command(CLI::App& app);
 
 }  // namespace foundry::cli
