@@ -165,6 +165,17 @@ struct Instance {
   std::map<std::string, std::weak_ptr<CommandEvents>> running;
 };
 
+// describe() is called through the C ABI, so an exception from it (say, bad_alloc while building
+// the JSON) must not escape: the host sees NULL and refuses the plugin with a clear message.
+template <const char* (*Describe)()>
+const char* describe() noexcept {
+  try {
+    return Describe();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 template <DriverFactory Factory>
 foundry_driver_instance* create(const char* model, const char* settings_json, const foundry_host* host,
                                 char* error, std::size_t error_size) noexcept {
@@ -223,6 +234,9 @@ inline int execute(foundry_driver_instance* handle, const foundry_command* comma
     write_error(error, error_size, e.what());
     return FOUNDRY_ERROR_UNEXPECTED;
   } catch (...) {
+    std::lock_guard lock(instance->mutex);
+    instance->commands.erase(command->command_id);
+    instance->running.erase(command->command_id);
     write_error(error, error_size, "driver threw a non-standard exception");
     return FOUNDRY_ERROR_UNEXPECTED;
   }
@@ -278,7 +292,7 @@ inline std::size_t command_state(foundry_driver_instance* handle, const char* co
         FOUNDRY_DRIVER_ABI_MAJOR,                                                               \
         FOUNDRY_DRIVER_ABI_MINOR,                                                               \
         NAME,                                                                                   \
-        DESCRIBE_FN,                                                                            \
+        &::foundry::driver::detail::describe<DESCRIBE_FN>,                                      \
         &::foundry::driver::detail::create<FACTORY>,                                            \
         &::foundry::driver::detail::destroy,                                                    \
         &::foundry::driver::detail::execute,                                                    \
