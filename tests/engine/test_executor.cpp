@@ -146,3 +146,22 @@ TEST_F(ExecutorTest, AnImpossibleWindowIsRefusedBeforeAnythingRuns) {
   EXPECT_THROW(execute({run}), engine::InfeasiblePlan);
   EXPECT_TRUE(store->runs().empty()) << "an infeasible plan must not leave a half-recorded run";
 }
+
+TEST_F(ExecutorTest, AMissedDeadlineIsReportedButTheRunStillCompletes) {
+  RunSpec late;
+  late.run_id = "late";
+  late.protocol = "p";
+  late.deadline_s = 100;  // the step alone takes 600 s
+  late.steps = {step("a", "work", 600)};
+  RunSpec in_time;
+  in_time.run_id = "in-time";
+  in_time.protocol = "p";
+  in_time.deadline_s = 100000;
+  in_time.steps = {step("b", "work", 600)};
+  auto summary = execute({late, in_time});
+  EXPECT_EQ(summary.steps_done, 2u);
+  EXPECT_EQ(summary.deadlines_missed, std::vector<std::string>{"late"});
+  bool recorded = false;
+  for (auto& e : store->events("late")) recorded |= e.kind == "deadline_missed";
+  EXPECT_TRUE(recorded);
+}

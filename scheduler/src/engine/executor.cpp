@@ -338,6 +338,12 @@ class Execution {
     }
     const std::string& run_id = s.run->run_id;
     if (--remaining_[run_id] == 0) {
+      const auto& deadline = s.run->deadline_s;
+      if (deadline && clock_.now() > origin_ + static_cast<double>(*deadline)) {
+        summary_.deadlines_missed.push_back(run_id);
+        nlohmann::json detail = {{"deadline_s", *deadline}, {"late_by_s", clock_.now() - origin_ - static_cast<double>(*deadline)}};
+        store_.append_event(run_id, "", "deadline_missed", detail.dump(), clock_.now());
+      }
       bool failed = failed_runs_.count(run_id) > 0;
       store_.set_run_state(run_id, failed ? "failed" : "done", clock_.now());
       if (failed) summary_.runs_failed.push_back(run_id);

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -27,7 +28,7 @@ struct PlanCommandOptions {
   std::string problem;
   double time_limit_s = 1.0;
   std::uint64_t seed = 1;
-  std::string objective = "weighted-completion";
+  std::string objective;  // empty: makespan for benchmark files, weighted completion for JSON
   std::string out;
   std::string svg;
   int threads = 1;
@@ -83,8 +84,13 @@ void plan_problem(const PlanCommandOptions& options) {
   plan_options.time_limit_s = options.time_limit_s;
   plan_options.seed = options.seed;
   plan_options.threads = options.threads;
-  plan_options.objective = options.objective == "makespan" ? planner::Objective::kMakespan
-                                                           : planner::Objective::kWeightedCompletion;
+  // Benchmark files (job shop, flexible job shop, RCPSP/max) are scored by makespan; lab
+  // problems in JSON by priority-weighted completion, unless the user says otherwise.
+  std::string objective = options.objective;
+  if (objective.empty())
+    objective = std::filesystem::path(options.problem).extension() == ".json" ? "weighted-completion" : "makespan";
+  plan_options.objective =
+      objective == "makespan" ? planner::Objective::kMakespan : planner::Objective::kWeightedCompletion;
   planner::PlanResult result;
   try {
     result = planner::plan(problem, plan_options);
@@ -131,9 +137,9 @@ void add_plan_command(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--seed", options->seed, "Search seed (same seed and budget, same plan)")->capture_default_str();
-  cmd->add_option("--objective", options->objective, "What to minimise")
-      ->check(CLI::IsMember({"weighted-completion", "makespan"}))
-      ->capture_default_str();
+  cmd->add_option("--objective", options->objective,
+                  "What to minimise (default: makespan for benchmark files, weighted-completion for JSON)")
+      ->check(CLI::IsMember({"weighted-completion", "makespan"}));
   cmd->add_option("--out,-o", options->out, "Write the schedule JSON here (default: stdout)");
   cmd->add_option("--svg", options->svg, "Also draw the schedule as an SVG Gantt chart here");
   cmd->add_option("--threads", options->threads, "Independent searches in parallel")

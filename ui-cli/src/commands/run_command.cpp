@@ -13,6 +13,7 @@
 #include <foundry/store/store.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <map>
@@ -29,6 +30,7 @@ struct RunOptions {
   std::vector<std::string> params;
   bool wall_clock = false;
   int priority = 1;
+  double deadline_h = 0;  // 0: none
   double time_limit_s = 1.0;
   std::uint64_t seed = 1;
 };
@@ -40,6 +42,8 @@ void print_summary(const engine::ExecutionSummary& summary, const RunSpec& run, 
                            summary.steps_total, summary.steps_done, summary.steps_failed, summary.steps_skipped);
   std::cout << fmt::format("makespan: planned {}, actual {}\n", hours(summary.planned_makespan_s),
                            hours(summary.finished_at - summary.started_at));
+  if (!summary.deadlines_missed.empty())
+    std::cout << fmt::format("deadline missed by {}\n", fmt::join(summary.deadlines_missed, ", "));
   if (summary.constraint_violations > 0)
     std::cout << fmt::format("WARNING: {} step(s) started outside a time window (see events of kind "
                              "'constraint_violated')\n",
@@ -99,6 +103,7 @@ void run(const RunOptions& options) {
     throw CliExit(kExitBadInput, format_diagnostics(e.diagnostics()) + "nothing was run");
   }
   spec.priority = options.priority;
+  if (options.deadline_h > 0) spec.deadline_s = static_cast<std::int64_t>(options.deadline_h * 3600.0);
 
   auto clock = options.wall_clock ? engine::make_wall_clock() : engine::make_virtual_clock(engine::make_wall_clock()->now());
   std::unique_ptr<engine::DeviceFleet> fleet;
@@ -139,6 +144,8 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--param,-p", options->params, "Parameter value NAME=VALUE (VALUE is JSON, or a plain string)");
   cmd->add_option("--priority", options->priority, "Run priority (larger = more important)")->capture_default_str();
+  cmd->add_option("--deadline", options->deadline_h, "Soft deadline, in hours from now (a miss is reported)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--time-limit", options->time_limit_s, "Planner time budget in seconds")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Planner seed")->capture_default_str();
   cmd->add_flag("--wall-clock", options->wall_clock, "Run in real time instead of virtual time");

@@ -32,6 +32,7 @@ struct ExecutionSummary {
   double finished_at = 0;  // clock time of the last step's end
   double planned_makespan_s = 0;
   std::vector<std::string> runs_failed;
+  std::vector<std::string> deadlines_missed;  // runs that ended after their (soft) deadline
 };
 
 struct ExecutorOptions {
