@@ -69,6 +69,7 @@ TEST(Repair, StartedStepRunningLateShiftsWhatFollows) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     const PlanResult r = repair(after, f.problem, f.schedule, f.now, o);
     expect_repaired(f, after, r);
+    ASSERT_TRUE(r.schedule.has_value());
     EXPECT_EQ(r.schedule->assignments[late->step].end, late->end + 3600);
   }
 }
