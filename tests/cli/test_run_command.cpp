@@ -91,3 +91,22 @@ TEST_F(RunCommand, AnUnloadablePluginIsRefusedWithExitCode5NamingTheDevice) {
   EXPECT_NE(result.err.find("device 'lh9'"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("no such file"), std::string::npos) << result.err;
 }
+
+TEST_F(RunCommand, HistoryPrintsTheRunsEventLogAndRefusesUnknownRuns) {
+  ASSERT_EQ(run_command(run(source + "/protocols/dbtl-quick.json", sim_workcell())).exit_code, 0);
+  auto db = shell_quote((dir / "run.db").string());
+  auto result = run_command(foundry_binary() + " history dbtl-quick-1 --db " + db);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("run_created"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("step_finished"), std::string::npos);
+  EXPECT_NE(result.out.find("run_done"), std::string::npos);
+
+  auto json = run_command(foundry_binary() + " history dbtl-quick-1 --json --db " + db);
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out.front(), '[');
+  EXPECT_NE(json.out.find("\"kind\": \"run_done\""), std::string::npos) << json.out;
+
+  auto unknown = run_command(foundry_binary() + " history no-such-run --db " + db);
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("runs: dbtl-quick-1"), std::string::npos) << unknown.err;
+}

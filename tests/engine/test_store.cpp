@@ -75,7 +75,7 @@ TEST_F(StoreTest, RecordsARunItsStepsEventsAndMeasurements) {
   auto file = dir / "f.db";
   auto store = Store::open(file);
   store->create_run(sample_run(), 10.0);
-  store->plan_step("r1", "a", "dev1", 0, 20.0, 80.0);
+  store->plan_steps({{"r1", "a", "dev1", 0, 20.0, 80.0}}, 10.0);
   store->step_started("r1", "a", "dev1", 0, 1, "r1/a/1", 20.0);
   store->step_finished("r1", "a", R"({"ok":true})", {{"r1", "a", "dev1", "OD600", 0.5, "AU", "s1", 80.0}}, 80.0);
   store->set_run_state("r1", "done", 80.0);

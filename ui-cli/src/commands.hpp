@@ -33,5 +33,6 @@ void add_validate_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_driver_command(CLI::App& app);
+void add_history_command(CLI::App& app);
 
 }  // namespace foundry::cli

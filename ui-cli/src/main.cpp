@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   foundry::cli::add_run_command(app);
   foundry::cli::add_plan_command(app);
   foundry::cli::add_driver_command(app);
+  foundry::cli::add_history_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

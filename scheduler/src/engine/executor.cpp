@@ -68,6 +68,7 @@ class Execution {
     for (const auto& r : runs) store_.create_run(r, origin_);
 
     // Build the live state, indexed like the problem's steps (runs in order, steps in order).
+    std::vector<store::Store::PlannedStep> planned;
     for (const auto& r : runs) {
       std::map<std::string, std::size_t> local;
       for (const auto& spec : r.steps) {
@@ -81,8 +82,8 @@ class Execution {
         s.planned_start = origin_ + static_cast<double>(a.start);
         local[spec.id] = i;
         steps_.push_back(std::move(s));
-        store_.plan_step(r.run_id, spec.id, steps_[i].device, a.unit, steps_[i].planned_start,
-                         origin_ + static_cast<double>(a.end));
+        planned.push_back({r.run_id, spec.id, steps_[i].device, a.unit, steps_[i].planned_start,
+                           origin_ + static_cast<double>(a.end)});
       }
       for (const auto& spec : r.steps) {
         std::size_t i = local.at(spec.id);
@@ -93,8 +94,9 @@ class Execution {
         }
       }
       remaining_[r.run_id] = r.steps.size();
-      store_.set_run_state(r.run_id, "running", origin_);
     }
+    store_.plan_steps(planned, origin_);
+    for (const auto& r : runs) store_.set_run_state(r.run_id, "running", origin_);
     build_unit_queues();
     summary_.steps_total = steps_.size();
     timers_.assign(steps_.size(), 0);
@@ -194,6 +196,7 @@ class Execution {
     problem_ = std::move(current);
     schedule_ = std::move(*result.schedule);
     std::size_t moved = 0;
+    std::vector<store::Store::PlannedStep> planned;
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       LiveStep& s = steps_[i];
       if (s.state != StepState::kWaiting) continue;
@@ -207,8 +210,9 @@ class Execution {
       s.unit = a.unit;
       clock_.cancel(timers_[i]);
       timers_[i] = clock_.call_at(start, [this, i] { try_start(i); });
-      store_.plan_step(s.run->run_id, s.spec->id, device, a.unit, start, origin_ + static_cast<double>(a.end));
+      planned.push_back({s.run->run_id, s.spec->id, device, a.unit, start, origin_ + static_cast<double>(a.end)});
     }
+    store_.plan_steps(planned, now);
     build_unit_queues();
     store_.append_event("", "", "replanned", nlohmann::json{{"steps_moved", moved}}.dump(), now);
   }

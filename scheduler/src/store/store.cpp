@@ -182,16 +182,17 @@ void Store::set_run_state(const std::string& run_id, const std::string& state, d
   tx.commit();
 }
 
-void Store::plan_step(const std::string& run_id, const std::string& step_id, const std::string& device_id, int unit,
-                      double start, double end) {
+void Store::plan_steps(const std::vector<PlannedStep>& steps, double t) {
   auto& db = impl_->db;
   Transaction tx(db);
-  Statement(db,
-            "UPDATE steps SET state=CASE WHEN state='pending' THEN 'planned' ELSE state END,"
-            " device_id=?, unit=?, planned_start=?, planned_end=? WHERE run_id=? AND step_id=?")
-      .bind(1, device_id).bind(2, unit).bind(3, start).bind(4, end).bind(5, run_id).bind(6, step_id).run();
-  impl_->event(run_id, step_id, "step_planned",
-               event_detail({{"device", device_id}, {"unit", unit}, {"start", start}, {"end", end}}), start);
+  Statement update(db,
+                   "UPDATE steps SET state=CASE WHEN state='pending' THEN 'planned' ELSE state END,"
+                   " device_id=?, unit=?, planned_start=?, planned_end=? WHERE run_id=? AND step_id=?");
+  for (const auto& p : steps) {
+    update.bind(1, p.device_id).bind(2, p.unit).bind(3, p.start).bind(4, p.end).bind(5, p.run_id).bind(6, p.step_id).run();
+    impl_->event(p.run_id, p.step_id, "step_planned",
+                 event_detail({{"device", p.device_id}, {"unit", p.unit}, {"start", p.start}, {"end", p.end}}), t);
+  }
   tx.commit();
 }
 

@@ -75,8 +75,13 @@ class Store {
   // Records a new run and its steps (state "pending") in one transaction.
   void create_run(const RunSpec& run, double t);
   void set_run_state(const std::string& run_id, const std::string& state, double t);
-  void plan_step(const std::string& run_id, const std::string& step_id, const std::string& device_id,
-                 int unit, double start, double end);
+  struct PlannedStep {
+    std::string run_id, step_id, device_id;
+    int unit = 0;
+    double start = 0, end = 0;
+  };
+  // Records where and when steps are planned, in one transaction; `t` is when the plan was made.
+  void plan_steps(const std::vector<PlannedStep>& steps, double t);
   // Intent is committed before the command is sent: the step, attempt and idempotency key.
   void step_started(const std::string& run_id, const std::string& step_id, const std::string& device_id,
                     int unit, int attempt, const std::string& idempotency_key, double t);
