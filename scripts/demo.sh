@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export CCACHE_BASEDIR="$PWD"
 scripts/setup.sh
 cmake --preset default >/dev/null
-cmake --build --preset default
+cmake --build --preset default --target foundry foundry_drivers
 mkdir -p build/demo
 rm -f build/demo/dbtl-demo.db*
 exec build/default/bin/foundry run protocols/dbtl-build-test.json \
