@@ -9,6 +9,7 @@
 #include "planner/priority_search.hpp"
 #include "planner/schedule_builder.hpp"
 #include "planner/search_budget.hpp"
+#include "planner/shift_repair.hpp"
 #include "planner/temporal_network.hpp"
 
 #include <cmath>
@@ -78,6 +79,9 @@ PlanResult solve(const Problem& problem, const PlanOptions& options, const std::
   return result;
 }
 
+PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
+                               Time now, const PlanOptions& options);
+
 }  // namespace
 
 PlanResult plan(const Problem& problem, const PlanOptions& options) {
@@ -122,6 +126,40 @@ PlanResult plan(const Problem& problem, const PlanOptions& options) {
 
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options) {
+  // First the local repair, which moves only what the event disturbs (milliseconds on a large
+  // plan); the full pass below when it does not apply or finds nothing, or to improve on it
+  // when the caller gives a budget.
+  const detail::SearchBudget clock(0, 0);
+  detail::ShiftRepairStats st;
+  std::optional<Schedule> local;
+  if (options.local_repair)
+    local = detail::shift_repair(problem, previous_problem, previous, now, options.objective, &st);
+  if (st.proven) {
+    PlanResult result;
+    result.infeasibility = Infeasibility{"no plan exists: " + st.reason, st.culprits};
+    result.seconds_total = clock.elapsed();
+    return result;
+  }
+  if (local && options.time_limit_s <= 0 && options.work_limit == 0) {
+    PlanResult result;
+    result.schedule = std::move(local);
+    result.seconds_to_first = result.seconds_total = clock.elapsed();
+    return result;
+  }
+  PlanResult full = local ? repair_from_scratch(problem, problem, *local, now, options)
+                          : repair_from_scratch(problem, previous_problem, previous, now, options);
+  if (local && (!full.schedule || local->objective_value < full.schedule->objective_value)) {
+    full.schedule = std::move(local);
+    full.infeasibility.reset();
+  }
+  full.seconds_total = clock.elapsed();
+  return full;
+}
+
+namespace {
+
+PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
+                               Time now, const PlanOptions& options) {
   std::unordered_map<std::string, const Assignment*> before;
   for (const Assignment& a : previous.assignments)
     if (a.step < previous_problem.steps.size()) before[previous_problem.steps[a.step].id] = &a;
@@ -162,5 +200,7 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
   if (result.schedule) result.schedule->assignments.pop_back();
   return result;
 }
+
+}  // namespace
 
 }  // namespace foundry::planner

@@ -23,6 +23,9 @@ struct PlanOptions {
   // work_limit always give the same plan; a time limit alone depends on the machine's speed.
   std::uint64_t work_limit = 0;
   int threads = 1;  // > 1: independent searches with derived seeds; the best plan is kept
+  // repair() only: first try the local repair that re-places just the steps the event disturbs
+  // (false: always the full pass, e.g. to compare the two).
+  bool local_repair = true;
 };
 
 // Why no plan exists: a sentence, and the ids of the constraints at fault.
@@ -49,8 +52,11 @@ PlanResult plan(const Problem& problem, const PlanOptions& options = {});
 // (steps are matched by id). Every step that `previous` started before `now` keeps its start,
 // device and unit, frozen or not; every other step starts at `now` or later, in the order the
 // previous plan gave it where that still holds, so the plan changes little. The first repaired
-// plan comes from one pass of the schedule generator; options.time_limit_s (may be 0) is then
-// spent improving it.
+// plan comes from the local repair: steps keep start, device and unit unless a constraint now
+// breaks them, and only those are re-placed (a job whose time window is blocked is re-placed as
+// a whole); its work grows with the steps the event disturbs, not with the plan. When it does
+// not apply or finds nothing, one pass of the schedule generator over all unstarted steps does.
+// options.time_limit_s (may be 0) is then spent improving the plan with the full search.
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options = {});
 
