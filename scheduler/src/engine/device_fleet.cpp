@@ -1,6 +1,7 @@
 #include <foundry/engine/device_fleet.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace foundry::engine {
 
@@ -10,19 +11,41 @@ DeviceFleet::DeviceFleet(const Workcell& workcell, Clock& clock) {
   for (const auto& device : workcell.devices) {
     auto where = [&](const std::string& reason) { return "device '" + device.id + "': " + reason; };
     auto file = resolve_plugin(device.driver.plugin, base);
-    std::shared_ptr<PluginLibrary> library;
-    if (auto it = loaded.find(file); it != loaded.end()) {
-      library = it->second;
-    } else {
+    DriverHostSettings host;
+    try {
+      host = split_driver_host_settings(device.driver.settings_json);
+    } catch (const std::invalid_argument& e) {
+      throw PluginError(file, where(e.what()));
+    }
+    Entry entry;
+    if (device.driver.isolation == "driver-host") {
+      // The plugin is loaded only by its host: a plugin that crashes while loading or describing
+      // itself takes down the host, not us. The description comes back over the wire.
+      host.options.plugin = file;
       try {
-        library = PluginLibrary::load(file);
+        entry.session = std::make_unique<DriverSession>(host.options, device.driver.model,
+                                                        host.driver_settings_json, clock);
       } catch (const PluginError& e) {
         throw PluginError(e.file(), where(e.reason()));
       }
-      loaded[file] = library;
+      entry.model = &entry.session->driver_model();
+    } else {
+      if (host.present)
+        throw PluginError(file, where("settings/driver_host: only used with \"isolation\": \"driver-host\""));
+      if (auto it = loaded.find(file); it != loaded.end()) {
+        entry.library = it->second;
+      } else {
+        try {
+          entry.library = PluginLibrary::load(file);
+        } catch (const PluginError& e) {
+          throw PluginError(e.file(), where(e.reason()));
+        }
+        loaded[file] = entry.library;
+      }
+      entry.model = entry.library->find_model(device.driver.model);
+      if (!entry.model) throw PluginError(file, where("the plugin has no model '" + device.driver.model + "'"));
     }
-    const DriverModel* model = library->find_model(device.driver.model);
-    if (!model) throw PluginError(file, where("the plugin has no model '" + device.driver.model + "'"));
+    const DriverModel* model = entry.model;
     if (model->device_type != device.type)
       throw PluginError(file, where("model '" + model->model + "' drives a " + model->device_type + ", not a " + device.type));
     for (const auto& op : device.operations) {
@@ -33,13 +56,12 @@ DeviceFleet::DeviceFleet(const Workcell& workcell, Clock& clock) {
     if (device.capacity > model->units)
       throw PluginError(file, where("capacity " + std::to_string(device.capacity) + " exceeds the model's " +
                                     std::to_string(model->units) + " units"));
-    Entry entry;
-    entry.library = library;
-    entry.model = model;
-    try {
-      entry.session = std::make_unique<DriverSession>(library, device.driver.model, device.driver.settings_json, clock);
-    } catch (const PluginError& e) {
-      throw PluginError(e.file(), where(e.reason()));
+    if (!entry.session) {
+      try {
+        entry.session = std::make_unique<DriverSession>(entry.library, device.driver.model, device.driver.settings_json, clock);
+      } catch (const PluginError& e) {
+        throw PluginError(e.file(), where(e.reason()));
+      }
     }
     devices_.emplace(device.id, std::move(entry));
   }

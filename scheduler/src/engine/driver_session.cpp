@@ -2,11 +2,14 @@
 #include <foundry/engine/clock.hpp>
 #include <foundry/engine/driver_session.hpp>
 
+#include "remote_driver.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace foundry::engine {
@@ -147,12 +150,29 @@ DriverSession::DriverSession(std::shared_ptr<PluginLibrary> library, const std::
                       "creating model '" + model + "' failed: " + (error[0] ? error : "no reason given"));
 }
 
-DriverSession::~DriverSession() { state_->close(); }
+DriverSession::DriverSession(const DriverHostOptions& host, const std::string& model, const std::string& settings_json,
+                             Clock& clock)
+    : remote_(std::make_unique<RemoteDriver>(host, model, settings_json, clock)) {}
 
-const PluginLibrary& DriverSession::library() const { return *state_->library; }
-const std::string& DriverSession::model() const { return state_->model; }
+DriverSession::~DriverSession() {
+  if (state_) state_->close();
+}
+
+const PluginLibrary& DriverSession::library() const {
+  if (remote_) throw std::logic_error("the driver of model '" + remote_->model() + "' runs in a driver host");
+  return *state_->library;
+}
+const std::string& DriverSession::model() const { return remote_ ? remote_->model() : state_->model; }
+
+const DriverModel& DriverSession::driver_model() const {
+  if (remote_) return remote_->driver_model();
+  return *state_->library->find_model(state_->model);  // checked by the constructor
+}
+
+DriverHealth DriverSession::health() const { return remote_ ? remote_->health() : DriverHealth{}; }
 
 void DriverSession::execute(const CommandRequest& request, Progress progress, Completion done) {
+  if (remote_) return remote_->execute(request, std::move(progress), std::move(done));
   auto* pending = new State::PendingCommand{state_, std::move(progress), std::move(done)};
   {
     std::lock_guard lock(state_->mutex);
@@ -181,10 +201,12 @@ void DriverSession::execute(const CommandRequest& request, Progress progress, Co
 }
 
 bool DriverSession::cancel(const std::string& command_id) {
+  if (remote_) return remote_->cancel(command_id);
   return state_->library->api().cancel(state_->instance, command_id.c_str()) == 0;
 }
 
 std::string DriverSession::command_state(const std::string& command_id) {
+  if (remote_) return remote_->command_state(command_id);
   std::string buffer(256, '\0');
   std::size_t needed = state_->library->api().command_state(state_->instance, command_id.c_str(),
                                                             buffer.data(), buffer.size());

@@ -32,7 +32,9 @@ bool looks_like_elf(const std::filesystem::path& file) {
   return in.gcount() == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
-std::vector<DriverModel> parse_models(const std::filesystem::path& file, const std::string& text) {
+}  // namespace
+
+std::vector<DriverModel> parse_driver_description(const std::filesystem::path& file, const std::string& text) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
@@ -68,8 +70,6 @@ std::vector<DriverModel> parse_models(const std::filesystem::path& file, const s
   }
   return result;
 }
-
-}  // namespace
 
 std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& file) {
   std::error_code ec;
@@ -109,7 +109,7 @@ std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
   const char* description = api->describe();
   if (description == nullptr) throw PluginError(file, "describe() returned null");
   plugin->description_ = description;
-  plugin->models_ = parse_models(file, plugin->description_);
+  plugin->models_ = parse_driver_description(file, plugin->description_);
   return plugin;
 }
 

@@ -3,6 +3,7 @@
 // every event on the engine thread (drivers never touch engine state), and captures failures.
 #pragma once
 
+#include <foundry/engine/driver_host.hpp>
 #include <foundry/engine/plugin_library.hpp>
 
 #include <functional>
@@ -28,6 +29,19 @@ struct CommandOutcome {
   std::string message;                  // when !ok
 };
 
+// How a session's driver is doing. In-process drivers are never "faulted": their faults are ours.
+struct DriverHealth {
+  bool isolated = false;  // runs in a driver-host process
+  bool faulted = false;   // the host is down: restarting, or given up
+  bool given_up = false;  // restarts exhausted; commands fail at once
+  std::string fault;      // the cause of the last fault ("" if none yet), e.g. "driver host died: signal 11 (...)"
+  int faults = 0;         // faults so far
+  int restarts = 0;       // successful restarts so far
+  int host_pid = -1;      // the spawned host's process id while one runs
+};
+
+class RemoteDriver;
+
 class DriverSession {
  public:
   using Progress = std::function<void(double fraction, double remaining_s)>;
@@ -36,12 +50,19 @@ class DriverSession {
   // Creates the driver instance. Throws PluginError if the model is unknown or creation fails.
   DriverSession(std::shared_ptr<PluginLibrary> library, const std::string& model,
                 const std::string& settings_json, Clock& clock);
+  // Runs the driver in a separate driver-host process (see driver_host.hpp): the same plugin
+  // file, spawned or connected over ZeroMQ. Throws PluginError like the in-process constructor.
+  DriverSession(const DriverHostOptions& host, const std::string& model, const std::string& settings_json,
+                Clock& clock);
   ~DriverSession();
   DriverSession(const DriverSession&) = delete;
   DriverSession& operator=(const DriverSession&) = delete;
 
+  // The loaded plugin. In-process sessions only: throws std::logic_error for a driver-host session.
   const PluginLibrary& library() const;
   const std::string& model() const;
+  // The model as the driver describes it (operations, units, device type).
+  const DriverModel& driver_model() const;
 
   // Starts a command. `done` runs exactly once on the engine thread: with the result, with the
   // driver's error, or with the refusal if the driver rejected the command up front.
@@ -49,9 +70,13 @@ class DriverSession {
   bool cancel(const std::string& command_id);
   std::string command_state(const std::string& command_id);
 
+  bool faulted() const { return health().faulted; }
+  DriverHealth health() const;
+
  private:
   struct State;
-  std::shared_ptr<State> state_;
+  std::shared_ptr<State> state_;          // in-process
+  std::unique_ptr<RemoteDriver> remote_;  // driver host
 };
 
 }  // namespace foundry::engine

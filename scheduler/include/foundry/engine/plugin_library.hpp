@@ -68,6 +68,10 @@ class PluginLibrary {
   std::vector<DriverModel> models_;
 };
 
+// Reads a describe() text (from a loaded plugin or a driver host). Throws PluginError naming `file`
+// and the JSON path when it is not valid JSON or lacks what the engine needs.
+std::vector<DriverModel> parse_driver_description(const std::filesystem::path& file, const std::string& text);
+
 // Finds a plugin by name or path: as given (relative to `base_dir`), then each directory of
 // $FOUNDRY_DRIVER_PATH, then the built-in driver directory. ".so" is appended when missing.
 std::filesystem::path resolve_plugin(const std::string& name_or_path, const std::filesystem::path& base_dir);
