@@ -293,6 +293,7 @@ bool ShiftRepair::consistent(size_t v) const {
   if (device_[v] == kNoDevice) return true;
   const Timeline& line = timeline(device_[v], unit_[v]);
   auto it = line.find({s, v});
+  if (it == line.end()) return false;
   if (it != line.begin() && std::prev(it)->first + dur_[std::prev(it)->second] > s) return false;
   if (std::next(it) != line.end() && std::next(it)->first < e) return false;
   for (const Downtime& down : p_.devices[device_[v]].downtimes)
@@ -581,6 +582,7 @@ bool ShiftRepair::run() {
       if (device_[v] != kNoDevice) {
         const Timeline& line = timeline(device_[v], unit_[v]);
         auto it = line.find({start_[v], v});
+        if (it == line.end()) return give_up("a started step is missing from its device");
         if (it != line.begin() && !fixed_[std::prev(it)->second] &&
             std::prev(it)->first + dur_[std::prev(it)->second] > start_[v]) {
           push(std::prev(it)->second);
