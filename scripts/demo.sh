@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Relative paths in ccache keys: a fresh clone elsewhere still hits the cache.
-export CCACHE_BASEDIR="$PWD"
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 scripts/setup.sh
 cmake --preset default >/dev/null
 cmake --build --preset default --target foundry foundry_drivers

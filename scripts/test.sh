@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Relative paths in ccache keys: a fresh clone elsewhere still hits the cache.
-export CCACHE_BASEDIR="$PWD"
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 preset=ci
 if [ "${1:-}" = "--asan" ]; then preset=asan; shift; fi
 scripts/setup.sh
