@@ -163,6 +163,13 @@ class BioreactorArray final : public foundry::sim::SimDriver {
     return activity;
   }
 
+  // A new culture wants an empty vessel; sample and stop want one holding a culture.
+  bool unit_suits(const foundry::driver::Command& command, int unit) const override {
+    const bool holds_culture = vessels_[static_cast<std::size_t>(unit)].has_value();
+    const bool starts_culture = command.operation == "cultivate" || command.operation == "inoculate";
+    return starts_culture ? !holds_culture : holds_culture;
+  }
+
   // The vessel's state `hours` into the culture, with sensor and assay noise keyed by the command.
   json state_at(const GrowthCurve& curve, double hours, const std::string& noise, bool final_reading) const {
     using foundry::sim::key;

@@ -114,6 +114,23 @@ TEST(Bioreactor, InoculateSampleStopFollowOneCultureThroughTime) {
   EXPECT_EQ(after.outcome.message, "vessel 5 holds no culture (inoculate it first)");
 }
 
+TEST(Bioreactor, OnAnyVesselNewCulturesGoToEmptyVesselsAndSamplesToGrowingOnes) {
+  SimHarness h("foundry_sim_bioreactor", "sim-br-12x1l");
+  ASSERT_TRUE(h.run("inoculate", {{"design", "a"}}, 0).outcome.ok);
+  ASSERT_TRUE(h.run("inoculate", {{"design", "b"}}, 1).outcome.ok);
+  ASSERT_TRUE(h.run("stop", json::object(), 0).outcome.ok);  // vessel 0 empty, vessel 1 growing
+  Outcome sample = h.run("sample", json::object());
+  ASSERT_TRUE(sample.outcome.ok) << sample.outcome.message;
+  EXPECT_EQ(sample.result().at("unit"), 1);
+  EXPECT_EQ(sample.result().at("design"), "b");
+  Outcome fresh = h.run("inoculate", {{"design", "c"}});
+  EXPECT_EQ(fresh.result().at("unit"), 0);
+  ASSERT_TRUE(h.run("stop", json::object(), 0).outcome.ok);
+  ASSERT_TRUE(h.run("stop", json::object(), 1).outcome.ok);
+  // Nothing grows anywhere: sampling "any vessel" reports the declared error.
+  EXPECT_EQ(h.run("sample", json::object()).outcome.message, "vessel 0 holds no culture (inoculate it first)");
+}
+
 TEST(Bioreactor, ValidationErrorsNameTheParameter) {
   SimHarness h("foundry_sim_bioreactor", "sim-br-24x250ml");
   auto message = [&](const json& p) {

@@ -114,6 +114,9 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   }
   if (unit < 0) {
     for (int u = 0; u < s.spec.units && unit < 0; ++u) {
+      if (s.unit_owner[static_cast<std::size_t>(u)].empty() && unit_suits(command, u)) unit = u;
+    }
+    for (int u = 0; u < s.spec.units && unit < 0; ++u) {
       if (s.unit_owner[static_cast<std::size_t>(u)].empty()) unit = u;
     }
     if (unit < 0) {

@@ -6,7 +6,8 @@
 //  - refuses unknown operations, parameters that are not a JSON object or break the operation's
 //    published schema (FOUNDRY_ERROR_VALIDATION, "parameter 'x': reason"), and units out of range;
 //  - claims a free unit (vessel, slot, the one head of a liquid handler) for the command, or
-//    refuses with FOUNDRY_ERROR_EXECUTION when the requested unit is busy;
+//    refuses with FOUNDRY_ERROR_EXECUTION when the requested unit is busy; for "any unit" (-1)
+//    it prefers a free unit that suits the operation (see unit_suits);
 //  - takes the planned duration ("duration_s" parameter, else the model's estimate) with a
 //    deterministic jitter of at most `duration_jitter` (default 4 %, at most 10 %), seeded by the
 //    landscape seed and the idempotency key, so a re-run of the same step takes the same time;
@@ -82,6 +83,13 @@ class SimDriver : public driver::Driver {
   // will happen. Throwing ExecutionFailure means the instrument accepts the command and runs into
   // that declared error `Activity::failure_fraction` of the way in (a missing tip, say).
   virtual Activity start(const Request& request) = 0;
+  // For a command on "any unit" (-1): does free `unit` suit it? The first free unit that suits
+  // is taken, else the first free one (start() then reports why it does not suit). Default: all.
+  virtual bool unit_suits(const driver::Command& command, int unit) const {
+    (void)command;
+    (void)unit;
+    return true;
+  }
 
   const ModelSpec& spec() const;
   const driver::Host& host() const;
