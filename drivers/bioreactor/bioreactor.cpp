@@ -97,6 +97,15 @@ const std::vector<foundry::sim::ModelSpec>& models() {
   return list;
 }
 
+// The models as published, with example parameters for the conformance kit.
+std::vector<foundry::sim::ModelSpec> with_examples(const std::vector<foundry::sim::ModelSpec>& specs) {
+  const std::string design = R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}})";
+  std::vector<foundry::sim::ModelSpec> out;
+  for (const auto& spec : specs)
+    out.push_back(foundry::sim::with_examples(spec, {{"cultivate", design}, {"inoculate", design}}));
+  return out;
+}
+
 // A culture growing in a vessel between `inoculate` and `stop`.
 struct VesselCulture {
   Design design;
@@ -196,7 +205,7 @@ class BioreactorArray final : public foundry::sim::SimDriver {
 };
 
 const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept(models());
+  static const std::string text = foundry::sim::describe_models_noexcept(with_examples(models()));
   return text.c_str();
 }
 

@@ -275,7 +275,8 @@ class LiquidHandler final : public foundry::sim::SimDriver {
 };
 
 const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({model()});
+  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(
+      model(), {{"transfer", R"({"source": {"labware": "parts", "well": "A1"}, "destination": {"labware": "assembly", "well": "A1"}, "volume_ul": 10})"}})});
   return text.c_str();
 }
 

@@ -142,7 +142,9 @@ class PlateReader final : public foundry::sim::SimDriver {
 };
 
 const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({model()});
+  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(
+      model(), {{"read_absorbance", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"},
+                {"read_fluorescence", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"}})});
   return text.c_str();
 }
 

@@ -136,7 +136,7 @@ class Thermocycler final : public foundry::sim::SimDriver {
 };
 
 const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({model()});
+  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(model(), {{"run_program", R"({"program": "golden_gate"})"}})});
   return text.c_str();
 }
 

@@ -66,18 +66,30 @@ json result_schema(const OperationSpec& op) {
   return schema;
 }
 
+ModelSpec with_examples(ModelSpec spec, const std::vector<std::pair<std::string, std::string>>& examples) {
+  for (const auto& [name, example] : examples)
+    for (auto& op : spec.operations)
+      if (op.name == name) op.example_json = example;
+  return spec;
+}
+
 std::string describe_models(std::string_view version, const std::vector<ModelSpec>& models) {
   json out = {{"vendor", "Foundry simulators"}, {"version", std::string(version)}, {"simulated", true}};
   json list = json::array();
   for (const auto& model : models) {
     json ops = json::array();
     for (const auto& op : model.operations) {
-      ops.push_back({{"name", op.name},
-                     {"description", op.description},
-                     {"idempotent", op.idempotent},
-                     {"parameters", parameters_schema(op)},
-                     {"result", result_schema(op)},
-                     {"duration_s", {{"nominal", op.duration.nominal_s}, {"min", op.duration.min_s}, {"max", op.duration.max_s}}}});
+      json entry = {{"name", op.name},
+                    {"description", op.description},
+                    {"idempotent", op.idempotent},
+                    {"parameters", parameters_schema(op)},
+                    {"result", result_schema(op)},
+                    {"duration_s",
+                     {{"nominal", op.duration.nominal_s},
+                      {"min", op.duration.min_s * (1.0 - max_duration_jitter)},
+                      {"max", op.duration.max_s * (1.0 + max_duration_jitter)}}}};
+      if (!op.example_json.empty()) entry["example"] = json::parse(op.example_json);
+      ops.push_back(std::move(entry));
     }
     list.push_back({{"model", model.model}, {"device_type", model.device_type}, {"units", model.units}, {"operations", ops}});
   }

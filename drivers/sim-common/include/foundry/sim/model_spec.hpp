@@ -23,6 +23,7 @@ struct OperationSpec {
   std::string parameters_schema;  // JSON Schema text (an object schema); "duration_s" is added
   std::string result_schema;      // JSON Schema text of the result object
   DurationModel duration;         // used when the command carries no "duration_s"
+  std::string example_json = {};  // example parameters (JSON object text) for the conformance kit
 };
 
 struct ModelSpec {
@@ -33,6 +34,14 @@ struct ModelSpec {
 
   const OperationSpec* find(std::string_view operation) const;
 };
+
+// `spec` with example parameters set on the named operations (operation name -> JSON text).
+// Examples are published in the description so the conformance kit runs meaningful commands.
+ModelSpec with_examples(ModelSpec spec, const std::vector<std::pair<std::string, std::string>>& examples);
+
+// The largest duration jitter a simulator applies (SimDriver's "duration_jitter" setting is
+// capped here); published duration ranges are widened by it so every run falls inside them.
+inline constexpr double max_duration_jitter = 0.1;
 
 // The parameter schema of `op` as enforced: its own schema plus the common "duration_s".
 nlohmann::json parameters_schema(const OperationSpec& op);
