@@ -20,6 +20,24 @@ struct Dependency {
   std::optional<std::int64_t> max_lag_s;  // none: unbounded
 };
 
+// What the engine does when a step fails. Cells die when a step comes late, so the built-in
+// default is to hold the run for an operator rather than to guess.
+enum class ErrorAction {
+  kRetry,        // run the step again (new attempt, new idempotency key) after a back-off
+  kReroute,      // run it again on another device of the same type
+  kHold,         // hold the run and prompt an operator (retry / skip / abort)
+  kSkip,         // mark the step skipped; steps depending on it are skipped too
+  kAbortSample,  // skip the step and every step depending on it; the rest of the run goes on
+  kAbortRun,     // cancel every step of the run that has not started
+};
+
+struct ErrorPolicy {
+  ErrorAction action = ErrorAction::kHold;
+  int retry_limit = 0;      // kRetry: attempts after the first
+  double backoff_s = 30;    // kRetry: wait before the first retry; doubles after each
+  ErrorAction then = ErrorAction::kHold;  // once retries or alternative devices are exhausted
+};
+
 struct StepSpec {
   std::string id;           // unique in the run, e.g. "build/strain-A/assembly" or "test/strain-A/sample-3"
   std::string operation;    // driver operation, e.g. "transfer"
@@ -27,6 +45,7 @@ struct StepSpec {
   std::string parameters_json = "{}";  // operation parameters after substitution, JSON object text
   std::int64_t duration_s = 1;
   std::vector<Dependency> after;
+  ErrorPolicy on_error;
 };
 
 struct RunSpec {
