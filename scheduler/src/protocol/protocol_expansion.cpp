@@ -167,6 +167,7 @@ class Expander {
     step.id = context_.empty() ? decl.id : context_ + "/" + decl.id;
     step.operation = decl.operation;
     step.device_type = decl.device_type;
+    step.on_error = decl.on_error.value_or(protocol_.default_on_error);
     std::size_t problems = sink_.size();
     try {
       if (Template::contains_expression(decl.device_type)) {

@@ -55,6 +55,7 @@ struct StepDecl {
   Json parameters = Json::object();
   SecondsValue duration;
   std::vector<DependencyDecl> after;
+  std::optional<ErrorPolicy> on_error;  // absent: the protocol's default
   std::string pointer;
   std::size_t group = 0;  // enclosing group (0: the protocol itself)
 };
@@ -96,6 +97,7 @@ struct Protocol::Impl {
   std::vector<protocol_detail::ParameterDecl> parameters;
   std::vector<protocol_detail::GroupDecl> groups;  // [0] is the protocol's own `steps`
   std::vector<protocol_detail::StepDecl> steps;
+  ErrorPolicy default_on_error;  // "defaults": {"on_error": ...}; built in: hold
   std::optional<protocol_detail::Capabilities> capabilities;
 };
 

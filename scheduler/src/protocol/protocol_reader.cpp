@@ -1,5 +1,6 @@
 #include "protocol/protocol_reader.hpp"
 
+#include "protocol/error_policy_json.hpp"
 #include "protocol/parameter_values.hpp"
 #include "protocol/substitution.hpp"
 
@@ -64,7 +65,7 @@ class Reader {
       sink_.add("", "a protocol must be a JSON object, not " + describe_json_type(document));
       return;
     }
-    check_members(document, "", {"$schema", "name", "version", "description", "parameters", "steps"},
+    check_members(document, "", {"$schema", "name", "version", "description", "parameters", "defaults", "steps"},
                   {"name", "version", "steps"}, "protocol");
     protocol_.name = read_text(document, "", "name", true);
     protocol_.version = read_text(document, "", "version", true);
@@ -72,6 +73,7 @@ class Reader {
     if (document.contains("$schema") && !document["$schema"].is_string())
       type_error("/$schema", "a string", document["$schema"]);
     if (document.contains("parameters")) read_parameters(document["parameters"], "/parameters");
+    if (document.contains("defaults")) read_defaults(document["defaults"], "/defaults");
 
     protocol_.groups.emplace_back();  // the root: the protocol's own steps
     protocol_.groups[0].pointer = "";
@@ -156,6 +158,16 @@ class Reader {
     }
   }
 
+  // --- defaults for every step ------------------------------------------------------------------
+
+  void read_defaults(const Json& defaults, const std::string& pointer) {
+    if (!defaults.is_object()) return type_error(pointer, "an object (e.g. {\"on_error\": {...}})", defaults);
+    check_members(defaults, pointer, {"on_error"}, {}, "defaults");
+    if (auto it = defaults.find("on_error"); it != defaults.end())
+      if (auto policy = read_error_policy(*it, pointer_append(pointer, "on_error"), sink_, PolicyStrictness::kAuthored))
+        protocol_.default_on_error = *policy;
+  }
+
   // --- steps and groups ---------------------------------------------------------------------
 
   void read_members(const Json& members, const std::string& pointer, std::size_t group, const std::set<std::string>& names) {
@@ -182,7 +194,7 @@ class Reader {
   }
 
   std::size_t read_step(const Json& step, const std::string& at, std::size_t group, const std::set<std::string>& names) {
-    check_members(step, at, {"id", "operation", "device_type", "parameters", "duration", "after", "description"},
+    check_members(step, at, {"id", "operation", "device_type", "parameters", "duration", "after", "on_error", "description"},
                   {"id", "operation", "device_type", "duration"}, "step");
     StepDecl decl;
     decl.pointer = at;
@@ -217,6 +229,8 @@ class Reader {
             decl.after.push_back(std::move(*dep));
       }
     }
+    if (auto it = step.find("on_error"); it != step.end())
+      decl.on_error = read_error_policy(*it, pointer_append(at, "on_error"), sink_, PolicyStrictness::kAuthored);
     protocol_.steps.push_back(std::move(decl));
     std::size_t index = protocol_.steps.size() - 1;
     protocol_.groups[group].members.push_back({false, index});
