@@ -174,3 +174,157 @@ TEST_F(StoreTest, RefusesANewerSchemaVersion) {
     EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
   }
 }
+
+// Schema v1 exactly as Foundry 0.1 wrote it (copied, so the test keeps a real v1 file even if the
+// store's own copy were edited by mistake).
+static const char* kV1Schema = R"sql(
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, protocol TEXT NOT NULL, parameters_json TEXT NOT NULL,
+  priority INTEGER NOT NULL, release_s INTEGER NOT NULL, deadline_s INTEGER, state TEXT NOT NULL,
+  created_at REAL NOT NULL, finished_at REAL);
+CREATE TABLE steps (run_id TEXT NOT NULL REFERENCES runs(run_id), step_id TEXT NOT NULL, seq INTEGER NOT NULL,
+  operation TEXT NOT NULL, device_type TEXT NOT NULL, parameters_json TEXT NOT NULL, duration_s INTEGER NOT NULL,
+  state TEXT NOT NULL, device_id TEXT, unit INTEGER, planned_start REAL, planned_end REAL, started_at REAL,
+  finished_at REAL, attempt INTEGER NOT NULL DEFAULT 0, idempotency_key TEXT, result_json TEXT, error TEXT,
+  PRIMARY KEY (run_id, step_id));
+CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, t REAL NOT NULL, run_id TEXT, step_id TEXT,
+  kind TEXT NOT NULL, detail_json TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE measurements (id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, step_id TEXT NOT NULL,
+  device_id TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, sample TEXT, t REAL NOT NULL);
+CREATE INDEX measurements_by_run ON measurements(run_id, name);
+CREATE INDEX events_by_run ON events(run_id, seq);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+INSERT INTO runs VALUES ('old-1', 'demo', '{}', 1, 0, NULL, 'done', 5.0, 50.0);
+INSERT INTO steps(run_id, step_id, seq, operation, device_type, parameters_json, duration_s, state, device_id, unit,
+  started_at, finished_at, attempt, idempotency_key) VALUES ('old-1', 'a', 0, 'work', 't', '{}', 45, 'done', 'dev1', 0,
+  5.0, 50.0, 1, 'old-1/a/1');
+INSERT INTO events(t, run_id, step_id, kind) VALUES (5.0, 'old-1', '', 'run_created');
+INSERT INTO measurements(run_id, step_id, device_id, name, value, unit, t) VALUES ('old-1', 'a', 'dev1', 'OD600', 0.3, 'AU', 50.0);
+PRAGMA user_version=1;
+)sql";
+
+TEST_F(StoreTest, MigratesAVersion1FileKeepingItsData) {
+  auto file = dir / "v1.db";
+  ASSERT_EQ(query(file, kV1Schema), "");
+  auto store = Store::open(file);
+  EXPECT_EQ(query(file, "PRAGMA user_version"), "2\n");
+  ASSERT_EQ(store->runs().size(), 1u);
+  EXPECT_EQ(store->runs()[0].state, "done");
+  EXPECT_EQ(store->steps("old-1").at(0).idempotency_key, "old-1/a/1");
+  EXPECT_EQ(store->measurements("old-1").size(), 1u);
+  EXPECT_FALSE(store->run_spec_json("old-1")) << "a v1 run has no recorded spec";
+  // The new tables and columns work on the migrated file.
+  store->create_run(sample_run(), 60.0, "req-1", R"({"run_id":"r1"})");
+  EXPECT_EQ(store->run_for_request("req-1"), "r1");
+  EXPECT_EQ(query(file, "PRAGMA integrity_check"), "ok\n");
+}
+
+TEST_F(StoreTest, AFailedMigrationLeavesTheVersion1FileAsItWas) {
+  auto file = dir / "v1.db";
+  ASSERT_EQ(query(file, kV1Schema), "");
+  // A table the migration wants to create exists already: the migration must fail as a whole.
+  ASSERT_EQ(query(file, "CREATE TABLE prompts(x INTEGER)"), "");
+  EXPECT_THROW(Store::open(file), StoreError);
+  EXPECT_EQ(query(file, "PRAGMA user_version"), "1\n");
+  EXPECT_EQ(query(file, "SELECT count(*) FROM pragma_table_info('runs') WHERE name='spec_json'"), "0\n");
+}
+
+TEST_F(StoreTest, AClientRequestIdNamesOneRun) {
+  auto store = Store::open(dir / "f.db");
+  store->create_run(sample_run(), 1.0, "req-7", "{}");
+  auto other = sample_run();
+  other.run_id = "r2";
+  EXPECT_THROW(store->create_run(other, 2.0, "req-7", "{}"), StoreError);
+  EXPECT_EQ(store->runs().size(), 1u);
+  EXPECT_EQ(store->run_for_request("req-7"), "r1");
+  EXPECT_FALSE(store->run_for_request("req-8"));
+  // Runs without a request id do not collide with each other.
+  store->create_run(other, 3.0);
+  auto third = sample_run();
+  third.run_id = "r3";
+  store->create_run(third, 3.0);
+  EXPECT_EQ(store->runs().size(), 3u);
+  EXPECT_EQ(store->run_spec_json("r1"), "{}");
+}
+
+TEST_F(StoreTest, ListenersHearEventsAfterTheCommitWithTheirSeq) {
+  auto file = dir / "f.db";
+  auto store = Store::open(file);
+  std::vector<foundry::store::Event> heard;
+  std::vector<std::string> committed_when_heard;
+  store->set_event_listener([&](const foundry::store::Event& e) {
+    heard.push_back(e);
+    // Another connection sees the event already: it was committed before we were told.
+    committed_when_heard.push_back(query(file, "SELECT kind FROM events WHERE seq=" + std::to_string(e.seq)));
+  });
+  store->create_run(sample_run(), 1.0);
+  store->plan_steps({{"r1", "a", "dev1", 0, 2.0, 62.0}}, 1.0);
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0].kind, "run_created");
+  EXPECT_EQ(heard[1].kind, "step_planned");
+  EXPECT_LT(heard[0].seq, heard[1].seq);
+  EXPECT_EQ(committed_when_heard, (std::vector<std::string>{"run_created\n", "step_planned\n"}));
+  // A failed change tells nobody.
+  EXPECT_THROW(store->create_run(sample_run(), 2.0), StoreError);
+  EXPECT_EQ(heard.size(), 2u);
+
+  auto since = store->events_since(heard[0].seq, 10);
+  ASSERT_EQ(since.size(), 1u);
+  EXPECT_EQ(since[0].seq, heard[1].seq);
+  EXPECT_EQ(store->events_since(0, 1).size(), 1u);
+  EXPECT_EQ(store->last_event_seq(), heard[1].seq);
+}
+
+TEST_F(StoreTest, PromptsDeviceServiceAndConstraintMarksAreStoredWithTheirEvents) {
+  auto store = Store::open(dir / "f.db");
+  store->create_run(sample_run(), 1.0);
+  store->step_held({"r1", "a", "dev1", "dev1 failed: jam", {"retry", "skip", "abort"}, 120.0, 5.0}, 5.0);
+  auto prompts = store->prompts();
+  ASSERT_EQ(prompts.size(), 1u);
+  EXPECT_EQ(prompts[0].what_happened, "dev1 failed: jam");
+  EXPECT_EQ(prompts[0].choices, (std::vector<std::string>{"retry", "skip", "abort"}));
+  EXPECT_EQ(prompts[0].window_left_s, 120.0);
+  EXPECT_EQ(store->steps("r1")[0].state, "held");
+  store->prompt_answered("r1", "a", "retry", "planned", 6.0);
+  EXPECT_TRUE(store->prompts().empty());
+  EXPECT_EQ(store->steps("r1")[0].state, "planned");
+  EXPECT_THROW(store->prompt_answered("r1", "a", "retry", "planned", 7.0), StoreError) << "no prompt is open";
+
+  store->set_device_in_service("dev1", false, "maintenance", 8.0);
+  EXPECT_EQ(store->devices_out_of_service(), (std::map<std::string, std::string>{{"dev1", "maintenance"}}));
+  store->set_device_in_service("dev1", true, "", 9.0);
+  EXPECT_TRUE(store->devices_out_of_service().empty());
+
+  store->mark_constraint_violated("r1", "a", R"({"late_by_s": 30})", 10.0);
+  store->step_started("r1", "a", "dev1", 0, 2, "r1/a/2", 10.0);
+  store->step_finished("r1", "a", "{}", {{"r1", "a", "dev1", "OD600", 0.5, "AU", "s1", 20.0}}, 20.0);
+  EXPECT_TRUE(store->steps("r1")[0].constraint_violated);
+  EXPECT_TRUE(store->measurements("r1").at(0).constraint_violated) << "data from a violated step is marked";
+}
+
+TEST_F(StoreTest, TheEventLogReplaysToTheStateTables) {
+  auto store = Store::open(dir / "f.db");
+  auto run = sample_run();
+  StepSpec b = run.steps[0];
+  b.id = "b";
+  StepSpec c = run.steps[0];
+  c.id = "c";
+  run.steps.push_back(b);
+  run.steps.push_back(c);
+  store->create_run(run, 1.0);
+  store->set_run_state("r1", "running", 1.0);
+  store->plan_steps({{"r1", "a", "d", 0, 2, 3}, {"r1", "b", "d", 0, 3, 4}, {"r1", "c", "d", 0, 4, 5}}, 1.0);
+  store->step_started("r1", "a", "d", 0, 1, "r1/a/1", 2.0);
+  store->step_requeued("r1", "a", "step_attempt_failed", R"({"message":"jam"})", 3.0);
+  store->step_started("r1", "a", "d", 0, 2, "r1/a/2", 4.0);
+  store->step_finished("r1", "a", "{}", {}, 5.0);
+  store->step_held({"r1", "b", "d", "jam", {"retry"}, std::nullopt, 6.0}, 6.0);
+  store->set_run_state("r1", "held", 6.0, "b failed");
+  store->prompt_answered("r1", "b", "skip", "skipped", 7.0);
+  store->step_cancelled("r1", "c", "operator", 7.0);
+  store->set_run_state("r1", "cancelled", 7.0, "operator");
+  auto replayed = store->replay();
+  EXPECT_EQ(replayed.runs.at("r1"), store->runs().at(0).state);
+  for (const auto& s : store->steps("r1")) EXPECT_EQ(replayed.steps.at({"r1", s.step_id}), s.state) << s.step_id;
+  EXPECT_EQ(replayed.steps.at({"r1", "b"}), "skipped");
+}

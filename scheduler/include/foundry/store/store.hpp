@@ -1,10 +1,16 @@
-// The durable store: runs, steps with their states and times, an append-only event log, and
-// measurements, in one SQLite file (tables documented in docs/database.md).
+// The durable store: runs (with their full RunSpec), steps with their states and times, an
+// append-only event log from which every state can be rebuilt, operator prompts, device service
+// state, and measurements, in one SQLite file (tables documented in docs/database.md).
+// Every state change is one transaction that also appends its event; listeners hear of an event
+// only after its transaction committed.
 #pragma once
 
 #include <foundry/protocol/run_spec.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -22,6 +28,7 @@ struct Measurement {
   std::string unit;   // e.g. "AU", "g/L"
   std::string sample; // sample label, if any
   double t = 0;       // seconds since the Unix epoch (virtual or wall)
+  bool constraint_violated = false;  // taken from a step run outside a max-lag window (or after one)
 };
 
 struct Event {
@@ -38,20 +45,41 @@ struct StepRow {
   std::string step_id;
   std::string operation;
   std::string device_type;
-  std::string state;  // pending, planned, running, done, failed, skipped
+  // pending, planned, running, done, failed, skipped, cancelled, held (waiting for an operator)
+  std::string state;
   std::string device_id;
   int unit = -1;
   std::optional<double> planned_start, planned_end, started_at, finished_at;
   int attempt = 0;
+  std::string idempotency_key;  // of the current attempt ("" before the first)
+  std::string error;            // last failure message or skip/cancel reason
+  bool constraint_violated = false;
 };
 
 struct RunRow {
   std::string run_id;
   std::string protocol;
-  std::string state;  // queued, running, done, failed
+  std::string state;  // queued, running, held, done, failed, cancelled
   int priority = 1;
   double created_at = 0;
   std::optional<double> finished_at;
+  std::string client_request_id;  // "" if none
+  std::string reason;             // why it is held, failed or cancelled ("" if none)
+};
+
+// A step waiting for an operator's answer.
+struct PromptRow {
+  std::string run_id, step_id, device_id;
+  std::string what_happened;
+  std::vector<std::string> choices;  // of "retry", "skip", "abort"
+  std::optional<double> window_left_s;
+  double since = 0;
+};
+
+// Run and step states rebuilt from the event log alone (see replay()).
+struct ReplayedState {
+  std::map<std::string, std::string> runs;                                  // run -> state
+  std::map<std::pair<std::string, std::string>, std::string> steps;         // (run, step) -> state
 };
 
 // Thrown when the database cannot be opened or written. what() names the file and the reason.
@@ -70,11 +98,22 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
-  // Records a new run and its steps (state "pending") in one transaction.
-  void create_run(const RunSpec& run, double t);
-  void set_run_state(const std::string& run_id, const std::string& state, double t);
+  // Called after each commit, once per event it appended, in order (the engine thread).
+  using EventListener = std::function<void(const Event&)>;
+  void set_event_listener(EventListener listener);
+
+  // Records a new run, its full spec (`spec_json`, RunSpec as JSON: run_spec_json.hpp) and its
+  // steps (state "pending") in one transaction. Throws StoreError if the run id or the
+  // (non-empty) client request id is taken.
+  void create_run(const RunSpec& run, double t, const std::string& client_request_id = "",
+                  const std::string& spec_json = "");
+  // The run created with this client request id, if any.
+  std::optional<std::string> run_for_request(const std::string& client_request_id) const;
+  // The run as submitted, as JSON (nullopt for an unknown run or one recorded before schema v2).
+  std::optional<std::string> run_spec_json(const std::string& run_id) const;
+  void set_run_state(const std::string& run_id, const std::string& state, double t, const std::string& reason = "");
   struct PlannedStep {
     std::string run_id, step_id, device_id;
     int unit = 0;
@@ -90,18 +129,45 @@ class Store {
                      const std::vector<Measurement>& measurements, double t);
   void step_failed(const std::string& run_id, const std::string& step_id, const std::string& message, double t);
   void step_skipped(const std::string& run_id, const std::string& step_id, const std::string& reason, double t);
+  void step_cancelled(const std::string& run_id, const std::string& step_id, const std::string& reason, double t);
+  // An attempt ended without a result (failed, in doubt, interrupted): the step waits again
+  // ("planned") for its next attempt. `kind` names the event, e.g. "step_attempt_failed".
+  void step_requeued(const std::string& run_id, const std::string& step_id, const std::string& kind,
+                     const std::string& detail_json, double t);
+  // The step waits for an operator: state "held" and its prompt, in one transaction.
+  void step_held(const PromptRow& prompt, double t);
+  // The operator answered: the prompt goes, the step takes `step_state` ("planned" to run it
+  // again, "skipped", "cancelled"), in one transaction.
+  void prompt_answered(const std::string& run_id, const std::string& step_id, const std::string& choice,
+                       const std::string& step_state, double t);
+  std::vector<PromptRow> prompts() const;
+  // A step (and so every measurement it produced or will produce) ran outside a max-lag window,
+  // or after one that did.
+  void mark_constraint_violated(const std::string& run_id, const std::string& step_id, const std::string& detail_json,
+                                double t);
+  void set_device_in_service(const std::string& device_id, bool in_service, const std::string& reason, double t);
+  std::map<std::string, std::string> devices_out_of_service() const;  // device -> reason
   void append_event(const std::string& run_id, const std::string& step_id, const std::string& kind,
                     const std::string& detail_json, double t);
 
   std::vector<RunRow> runs() const;
   std::vector<StepRow> steps(const std::string& run_id) const;
   std::vector<Event> events(const std::string& run_id) const;
+  // Events with seq > `after_seq`, oldest first, at most `limit`.
+  std::vector<Event> events_since(std::int64_t after_seq, std::size_t limit) const;
+  std::int64_t last_event_seq() const;
   std::vector<Measurement> measurements(const std::string& run_id) const;
 
   const std::filesystem::path& file() const;
 
+  // Run and step states rebuilt from the event log alone: equal to runs()/steps() states when
+  // the log is complete (the crash suite checks this).
+  ReplayedState replay() const;
+
+ public:
+  struct Impl;  // defined in store.cpp; named here only so the implementation's helpers can use it
+
  private:
-  struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
