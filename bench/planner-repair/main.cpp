@@ -95,6 +95,7 @@ std::string started_steps_breach(const Problem& problem, const Schedule& before,
 
 struct Latencies {
   std::vector<double> repaired, all;
+  std::vector<std::pair<double, int>> by_event;  // (ms, event), to name the slowest
   int proven = 0, unresolved = 0, broken = 0;
 
   void report(const char* name) const {
@@ -102,6 +103,12 @@ struct Latencies {
                 proven, unresolved, broken);
     print("  latency, repaired events", repaired);
     print("  latency, all events     ", all);
+    std::vector<std::pair<double, int>> slowest = by_event;
+    std::sort(slowest.rbegin(), slowest.rend());
+    std::printf("  slowest events:");
+    for (std::size_t k = 0; k < std::min<std::size_t>(3, slowest.size()); ++k)
+      std::printf(" #%d %.2f ms", slowest[k].second, slowest[k].first);
+    std::printf("\n");
   }
   static void print(const char* what, std::vector<double> v) {
     if (v.empty()) return;
@@ -162,6 +169,7 @@ int main(int argc, char** argv) {
     const auto t1 = std::chrono::steady_clock::now();
     const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
     into.all.push_back(ms);
+    into.by_event.push_back({ms, e});
     if (!r.schedule) {
       const bool proven = r.infeasibility->reason.rfind("no plan exists", 0) == 0;
       (proven ? into.proven : into.unresolved)++;

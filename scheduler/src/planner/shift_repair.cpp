@@ -1,5 +1,7 @@
 #include "planner/shift_repair.hpp"
 
+#include "planner/window_packing.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <queue>
@@ -78,6 +80,11 @@ class ShiftRepair {
   bool replace_tail(size_t job);
   bool evict_and_put(size_t v, Blockers blockers);
   bool proven_shut(size_t v);
+  bool pack_cluster(size_t v);
+  bool proven_crowded(size_t v, std::string& reason, std::vector<std::string>& culprits);
+  // The window v has in every plan when run for `dur`, from its lags to started steps, its
+  // release and the current time alone; false when that window is not bounded above.
+  bool hard_window(size_t v, Time dur, Time& from, Time& to) const;
   void take_out(size_t v);
   void put(size_t v, const Candidate& c);
   void push(size_t v) { queue_.push({start_[v], v}); }
@@ -101,7 +108,16 @@ class ShiftRepair {
   std::vector<char> fixed_, placed_, moved_, in_tail_, wedged_;
   std::priority_queue<Slot, std::vector<Slot>, std::greater<Slot>> queue_;
   int wedges_broken_ = 0;
+  std::uint64_t packing_work_ = 0;  // spent by pack_cluster over this repair
 };
+
+// Bounds on the cluster searches of one repair: a few milliseconds at most.
+// A cluster the repair can pack is almost always packed within a few hundred gap searches; a
+// proof needs the search to run out of choices, which may take more.
+constexpr std::uint64_t kPackingWork = 4'000;        // gap searches per cluster
+constexpr std::uint64_t kProofWork = 40'000;         // gap searches per proof attempt
+constexpr std::uint64_t kPackingWorkTotal = 150'000;  // over one repair
+constexpr std::size_t kClusterSize = 16;
 
 bool ShiftRepair::load(const Problem& previous_problem, const Schedule& previous) {
   const size_t n = p_.steps.size();
@@ -506,6 +522,7 @@ bool ShiftRepair::replace_tail(size_t job) {
         placed_all = false;
         break;
       }
+      if (pack_cluster(s)) continue;
       if (evict_and_put(s, Blockers::kImmovable)) continue;
       if (wedges_broken_ < 64 && evict_and_put(s, Blockers::kPinned)) {
         ++wedges_broken_;
@@ -526,30 +543,269 @@ bool ShiftRepair::replace_tail(size_t job) {
   return give_up("a job found no room for its time windows");
 }
 
-// True (with the reason in stats) when no unit of any device v can use is free of started steps
-// and downtimes anywhere in the window v has in every plan.
+// True (with the reason in stats) when no plan exists because v's window cannot be kept: no unit
+// of any device v can use is free of started steps and downtimes anywhere in the window v has in
+// every plan, or v and other steps whose windows started steps also fix cannot all fit there.
 bool ShiftRepair::proven_shut(size_t v) {
   const Time from = earliest_[v], to = latest_[v];
   std::string where;
   std::vector<std::string> culprits{p_.steps[v].id};
+  bool shut = true;
   for (const Way& w : ways_[v]) {
     if (w.device == kNoDevice) {
-      if (from <= to) return false;
+      if (from <= to) shut = false;
       continue;
     }
-    for (int u = 0; u < p_.devices[w.device].capacity; ++u)
-      if (earliest_gap(w.device, u, from, w.duration, Blockers::kStarted) <= to) return false;
+    for (int u = 0; shut && u < p_.devices[w.device].capacity; ++u)
+      if (earliest_gap(w.device, u, from, w.duration, Blockers::kStarted) <= to) shut = false;
     culprits.push_back(p_.devices[w.device].id);
     if (where.empty()) where = p_.devices[w.device].id;
   }
+  if (shut) {
+    stats_.reason = "step '" + p_.steps[v].id + "' must start between " + std::to_string(from) + " and " +
+                    std::to_string(to) +
+                    " (its time lags to started steps, release or the current time), but started steps and "
+                    "downtimes hold every device it can use" +
+                    (where.empty() ? "" : " (e.g. '" + where + "')") + " throughout";
+  } else if (!proven_crowded(v, stats_.reason, culprits)) {
+    return false;
+  }
   stats_.proven = true;
-  stats_.reason = "step '" + p_.steps[v].id + "' must start between " + std::to_string(from) + " and " +
-                  std::to_string(to) +
-                  " (its time lags to started steps, release or the current time), but started steps and "
-                  "downtimes hold every device it can use" +
-                  (where.empty() ? "" : " (e.g. '" + where + "')") + " throughout";
   stats_.culprits = std::move(culprits);
   return give_up("no plan exists");
+}
+
+bool ShiftRepair::hard_window(size_t v, Time dur, Time& from, Time& to) const {
+  from = std::max(now_, p_.jobs[p_.steps[v].job].release);
+  to = kForever;
+  if (in_tail_[v]) {  // replace_tail worked out v's window along its job
+    from = std::max(from, earliest_[v]);
+    to = std::min(to, latest_[v]);
+  }
+  for (const Lag& lag : p_.steps[v].after) {
+    if (!fixed_[lag.pred]) continue;
+    from = std::max(from, ref(lag.pred, lag.from) + lag.min_lag);
+    if (lag.max_lag) to = std::min(to, ref(lag.pred, lag.from) + *lag.max_lag);
+  }
+  for (const OutLag& o : out_[v]) {
+    if (!fixed_[o.succ]) continue;
+    const Lag& lag = p_.steps[o.succ].after[o.lag];
+    const Time own = lag.from == LagFrom::kEnd ? dur : 0;
+    to = std::min(to, start_[o.succ] - lag.min_lag - own);
+    if (lag.max_lag) from = std::max(from, start_[o.succ] - *lag.max_lag - own);
+  }
+  return to < kForever;
+}
+
+// A relaxation of the whole plan: v and the other unstarted steps that can only run on v's
+// devices and whose windows (from started steps alone) overlap v's, packed onto those devices
+// around the started steps and downtimes, lags between them ignored. When not even that packing
+// exists (the search is complete without lags), no plan does: the reason names the fewest of
+// those windows that cannot all be kept.
+bool ShiftRepair::proven_crowded(size_t v, std::string& reason, std::vector<std::string>& culprits) {
+  std::vector<char> usable(p_.devices.size(), 0);
+  std::vector<size_t> devices;
+  for (const Way& w : ways_[v]) {
+    if (w.device == kNoDevice) return false;
+    if (!usable[w.device]) devices.push_back(w.device);
+    usable[w.device] = 1;
+  }
+  Time lo = kForever, hi = kNever;
+  for (const Way& w : ways_[v]) {
+    Time from = 0, to = 0;
+    if (!hard_window(v, w.duration, from, to)) return false;
+    lo = std::min(lo, from);
+    hi = std::max(hi, to + w.duration);
+  }
+  std::vector<size_t> unit_of(unit_base_.back(), 0);
+  size_t units = 0;
+  for (size_t d : devices)
+    for (size_t k = unit_base_[d]; k < unit_base_[d + 1]; ++k) unit_of[k] = units++;
+
+  struct Contender {
+    size_t step;
+    Time to;
+    PackingTask task;
+  };
+  auto task_of = [&](size_t y, Contender& c) {
+    c.step = y;
+    c.to = kNever;
+    for (const Way& w : ways_[y]) {
+      if (w.device == kNoDevice || !usable[w.device]) return false;
+      Time from = 0, to = 0;
+      if (!hard_window(y, w.duration, from, to) || from > hi || to + w.duration < lo) return false;
+      c.to = std::max(c.to, to);
+      for (size_t k = unit_base_[w.device]; k < unit_base_[w.device + 1]; ++k)
+        c.task.options.push_back({unit_of[k], w.duration, from, to});
+    }
+    return !ways_[y].empty();
+  };
+  std::vector<Contender> others;
+  Contender first;
+  if (!task_of(v, first)) return false;
+  for (size_t y = 0; y < p_.steps.size(); ++y) {
+    Contender c;
+    if (y != v && !fixed_[y] && task_of(y, c)) others.push_back(std::move(c));
+  }
+  std::sort(others.begin(), others.end(), [](const Contender& a, const Contender& b) { return a.to < b.to; });
+  if (others.size() + 1 > kClusterSize) others.resize(kClusterSize - 1);
+  others.insert(others.begin(), std::move(first));
+
+  PackingProblem packing;
+  packing.busy.assign(units, {});
+  for (size_t d : devices) {
+    for (size_t k = unit_base_[d]; k < unit_base_[d + 1]; ++k) {
+      for (const Slot& s : units_[k])
+        if (fixed_[s.second] && s.first + dur_[s.second] > lo)
+          packing.busy[unit_of[k]].push_back({s.first, s.first + dur_[s.second]});
+      for (const Downtime& down : p_.devices[d].downtimes)
+        if (down.to > lo) packing.busy[unit_of[k]].push_back({down.from, down.to});
+    }
+  }
+  auto packs = [&](const std::vector<Contender>& set) {
+    packing.tasks.clear();
+    for (const Contender& c : set) packing.tasks.push_back(c.task);
+    const Packing r = pack_windows(packing, kProofWork);
+    packing_work_ += r.work;
+    stats_.packing_work += r.work;
+    return r.status;
+  };
+  if (packs(others) != Packing::Status::kNone) return false;
+  // The fewest windows that still cannot all be kept (v's own always named first).
+  for (size_t k = others.size(); k-- > 1;) {
+    std::vector<Contender> fewer = others;
+    fewer.erase(fewer.begin() + static_cast<std::ptrdiff_t>(k));
+    if (packs(fewer) == Packing::Status::kNone) others = std::move(fewer);
+  }
+  reason = "steps ";
+  for (size_t k = 0; k < others.size(); ++k) {
+    const size_t y = others[k].step;
+    Time from = kForever, to = kNever;
+    for (const PackingOption& o : others[k].task.options) {
+      from = std::min(from, o.earliest);
+      to = std::max(to, o.latest);
+    }
+    reason += (k ? ", '" : "'") + p_.steps[y].id + "' (start between " + std::to_string(from) + " and " +
+              std::to_string(to) + ")";
+    if (k) culprits.insert(culprits.begin() + static_cast<std::ptrdiff_t>(k), p_.steps[y].id);
+  }
+  reason += " must each run on one of";
+  for (size_t d : devices) reason += " '" + p_.devices[d].id + "'";
+  reason += " inside their time windows (set by their time lags to started steps, releases and the current "
+            "time), but started steps and downtimes leave room for fewer of them";
+  return true;
+}
+
+// v finds no room in its window: v and the movable steps on its devices around that window are
+// taken out and packed again together (a bounded search over their order and units), each
+// inside the window its placed neighbours give it. The steps that move push their neighbours.
+bool ShiftRepair::pack_cluster(size_t v) {
+  if (packing_work_ >= kPackingWorkTotal) return false;
+  std::vector<char> usable(p_.devices.size(), 0);
+  std::vector<size_t> devices;
+  Time lo = kForever, hi = kNever;
+  for (const Way& w : ways_[v]) {
+    if (w.device == kNoDevice) continue;
+    if (!usable[w.device]) devices.push_back(w.device);
+    usable[w.device] = 1;
+    size_t binding = 0;
+    const Time lb = lower_bound(v, w.duration), ub = upper_bound(v, w.duration, binding);
+    if (ub >= kForever || lb > ub) continue;
+    lo = std::min(lo, lb);
+    hi = std::max(hi, ub + w.duration);
+  }
+  if (lo > hi) return false;
+  std::vector<size_t> cluster{v};
+  for (size_t d : devices)
+    for (size_t k = unit_base_[d]; k < unit_base_[d + 1]; ++k)
+      for (const Slot& s : units_[k]) {
+        if (s.first >= hi) break;
+        if (s.first + dur_[s.second] > lo && !fixed_[s.second] && s.second != v) cluster.push_back(s.second);
+      }
+  if (cluster.size() > kClusterSize) return false;
+
+  struct Was {
+    size_t step;
+    Candidate at;
+  };
+  std::vector<Was> was;
+  std::unordered_map<size_t, size_t> index;
+  for (size_t y : cluster) {
+    index[y] = was.size();
+    Candidate c;
+    c.device = device_[y];
+    c.unit = unit_[y];
+    c.t = start_[y];
+    c.duration = dur_[y];
+    was.push_back({y, c});
+  }
+  const bool v_was_placed = placed_[v];
+  for (size_t y : cluster) take_out(y);
+
+  std::vector<size_t> unit_of(unit_base_.back(), 0);
+  std::vector<std::pair<size_t, int>> unit_at;
+  for (size_t d : devices)
+    for (int u = 0; u < p_.devices[d].capacity; ++u) {
+      unit_of[unit_base_[d] + static_cast<size_t>(u)] = unit_at.size();
+      unit_at.push_back({d, u});
+    }
+  PackingProblem packing;
+  for (size_t y : cluster) {
+    PackingTask task;
+    for (const Way& w : ways_[y]) {
+      if (w.device == kNoDevice || !usable[w.device]) continue;
+      size_t binding = 0;
+      const Time lb = lower_bound(y, w.duration), ub = upper_bound(y, w.duration, binding);
+      if (lb > ub) continue;
+      for (size_t k = unit_base_[w.device]; k < unit_base_[w.device + 1]; ++k)
+        task.options.push_back({unit_of[k], w.duration, lb, ub});
+    }
+    for (const Lag& lag : p_.steps[y].after) {
+      auto it = index.find(lag.pred);
+      if (it != index.end()) task.after.push_back({it->second, lag.from == LagFrom::kEnd, lag.min_lag, lag.max_lag});
+    }
+    packing.tasks.push_back(std::move(task));
+  }
+  // What holds the units between the earliest any of them may start and the latest any may
+  // end: nothing else matters.
+  Time earliest = kForever, last_end = kNever;
+  for (const PackingTask& task : packing.tasks)
+    for (const PackingOption& o : task.options) {
+      earliest = std::min(earliest, o.earliest);
+      last_end = std::max(last_end, o.latest >= kForever ? kForever : o.latest + o.duration);
+    }
+  packing.busy.assign(unit_at.size(), {});
+  for (size_t k = 0; k < unit_at.size(); ++k) {
+    const auto [d, u] = unit_at[k];
+    const Timeline& line = timeline(d, u);
+    auto it = line.lower_bound({earliest, 0});
+    for (int back = 0; back < 3 && it != line.begin(); ++back) --it;  // may still run at `earliest`
+    for (; it != line.end() && it->first < last_end; ++it)
+      if (it->first + dur_[it->second] > earliest) packing.busy[k].push_back({it->first, it->first + dur_[it->second]});
+    for (const Downtime& down : p_.devices[d].downtimes)
+      if (down.to > earliest) packing.busy[k].push_back({down.from, down.to});
+  }
+  const Packing r = pack_windows(packing, std::min(kPackingWork, kPackingWorkTotal - packing_work_));
+  packing_work_ += r.work;
+  stats_.packing_work += r.work;
+  ++stats_.packings;
+  stats_.packed += r.status == Packing::Status::kPacked;
+  if (r.status != Packing::Status::kPacked) {
+    for (const Was& w : was)
+      if (w.step != v || v_was_placed) put(w.step, w.at);
+    return false;
+  }
+  for (size_t k = 0; k < cluster.size(); ++k) {
+    const PackingOption& o = packing.tasks[k].options[r.option[k]];
+    Candidate c;
+    c.device = unit_at[o.unit].first;
+    c.unit = unit_at[o.unit].second;
+    c.t = r.start[k];
+    c.duration = o.duration;
+    put(cluster[k], c);
+  }
+  for (size_t y : cluster) push_neighbours(y);
+  return true;
 }
 
 bool ShiftRepair::run() {

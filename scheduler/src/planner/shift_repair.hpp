@@ -19,6 +19,9 @@ namespace foundry::planner::detail {
 struct ShiftRepairStats {
   std::uint64_t moved = 0;    // steps given a new start, device or unit
   std::uint64_t visits = 0;   // steps examined after the first scan
+  std::uint64_t packings = 0;       // clusters of steps packed again together (tried)
+  std::uint64_t packed = 0;         // ... and packed
+  std::uint64_t packing_work = 0;   // gap searches those packings and the proofs took
   const char* gave_up = "";   // why no plan came out (empty when one did)
   bool proven = false;        // no plan exists at all: `reason` and `culprits` say why
   std::string reason;
