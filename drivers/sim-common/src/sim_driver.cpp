@@ -1,6 +1,8 @@
 #include <foundry/sim/sim_driver.hpp>
 
 #include <foundry/sim/design.hpp>
+#include <foundry/sim/fault_plan.hpp>
+#include <foundry/sim/physical_ledger.hpp>
 #include <foundry/sim/random.hpp>
 #include <foundry/sim/schema_check.hpp>
 
@@ -8,6 +10,7 @@
 
 #include <map>
 #include <mutex>
+#include <unistd.h>
 #include <vector>
 
 namespace foundry::sim {
@@ -27,6 +30,13 @@ std::string violation_text(const char* whole, const char* part, const SchemaViol
 // Long commands report progress every 10 %, short ones once half-way.
 int progress_steps(double duration_s) { return duration_s >= 600 ? 10 : 2; }
 
+// What a ledger line says about a command, whichever event it records.
+json ledger_line(const char* event, const std::string& id, const std::string& key, const std::string& operation,
+                 int unit, const std::string& device, const std::string& model, double time) {
+  return {{"event", event}, {"command_id", id}, {"idempotency_key", key}, {"operation", operation}, {"unit", unit},
+          {"device", device}, {"model", model}, {"time", time}, {"pid", static_cast<long>(::getpid())}};
+}
+
 }  // namespace
 
 struct SimDriver::State {
@@ -35,6 +45,8 @@ struct SimDriver::State {
   struct Running {
     std::shared_ptr<CommandEvents> events;
     std::uint64_t generation = 0;  // tells this run apart from an earlier command with the same id
+    std::string idempotency_key;
+    std::string operation;
     int unit = 0;
     double started_at = 0;
     double duration_s = 0;
@@ -45,6 +57,9 @@ struct SimDriver::State {
   std::map<std::string, json> schemas;  // operation -> enforced parameter schema
   std::uint64_t seed = default_landscape_seed;
   double jitter = default_duration_jitter;
+  std::unique_ptr<PhysicalLedger> ledger;  // null without the "ledger" setting
+  std::string device;                      // ledger lines' "device"
+  FaultPlan faults;
 
   std::mutex mutex;
   std::vector<std::string> unit_owner;  // command id per unit; empty when free
@@ -60,6 +75,20 @@ struct SimDriver::State {
     running.erase(it);
     return events;
   }
+
+  // Appends a command's end to the ledger (if any) before it is reported. Returns the error
+  // that replaces the outcome if the ledger cannot be written.
+  std::optional<std::string> record_end(const std::string& id, const Running& run, const json& outcome) noexcept {
+    if (!ledger) return std::nullopt;
+    try {
+      json line = ledger_line("end", id, run.idempotency_key, run.operation, run.unit, device, spec.model, host.now());
+      line.update(outcome);
+      ledger->append(line);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  }
 };
 
 SimDriver::SimDriver(driver::Host host, const ModelSpec& spec, const json& settings, int units)
@@ -70,6 +99,15 @@ SimDriver::SimDriver(driver::Host host, const ModelSpec& spec, const json& setti
   state_->seed = settings.value("landscape_seed", default_landscape_seed);
   state_->jitter = settings.value("duration_jitter", default_duration_jitter);
   state_->unit_owner.resize(static_cast<std::size_t>(units));
+  state_->device = settings.value("device", spec.model);
+  if (settings.contains("faults")) state_->faults = FaultPlan(settings["faults"], state_->seed);
+  if (settings.contains("ledger")) {
+    try {
+      state_->ledger = std::make_unique<PhysicalLedger>(settings["ledger"].get<std::string>());
+    } catch (const std::runtime_error& e) {
+      throw std::invalid_argument(std::string("settings 'ledger': ") + e.what());
+    }
+  }
 }
 
 // Timers still pending hold only a weak_ptr to the state and are told "cancelled" by the host.
@@ -107,6 +145,9 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   if (s.running.count(command.id) != 0) {
     throw CommandRejected(FOUNDRY_ERROR_VALIDATION, "command id '" + command.id + "' is already running");
   }
+  const std::string& key_or_id = command.idempotency_key.empty() ? command.id : command.idempotency_key;
+  const std::optional<Fault> fault = s.faults.empty() ? std::nullopt : s.faults.next(command.operation, key_or_id);
+  if (fault && fault->refused_up_front()) throw CommandRejected(fault->error_kind(), fault->message);
   int unit = command.unit;
   if (unit >= 0 && !s.unit_owner[static_cast<std::size_t>(unit)].empty()) {
     throw CommandRejected(FOUNDRY_ERROR_EXECUTION, "unit " + std::to_string(unit) + " is busy with command '" +
@@ -125,25 +166,43 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   }
 
   Activity activity;
-  try {
-    activity = start(Request{command, parameters, unit});
-  } catch (const ExecutionFailure& e) {
-    // Accepted, but the instrument runs into the error shortly after starting.
-    activity = Activity{};
-    activity.failure = e.what();
+  if (fault) {
+    // Injected: the instrument's own start() never runs, so its state stays as it was.
+    activity.failure = fault->message;
+    activity.failure_kind = fault->error_kind();
+    activity.failure_fraction = fault->at_fraction;
+    activity.hangs = fault->kind == FaultKind::hang;
+  } else {
+    try {
+      activity = start(Request{command, parameters, unit});
+    } catch (const ExecutionFailure& e) {
+      // Accepted, but the instrument runs into the error shortly after starting.
+      activity = Activity{};
+      activity.failure = e.what();
+    }
   }
 
   const double planned = parameters.contains("duration_s")
                              ? parameters["duration_s"].get<double>()
                              : activity.estimated_duration_s.value_or(op->duration.nominal_s);
-  const std::string& jitter_key = command.idempotency_key.empty() ? command.id : command.idempotency_key;
-  const double u = uniform_draw(key(s.seed, "duration", command.operation, jitter_key));
+  const double u = uniform_draw(key(s.seed, "duration", command.operation, key_or_id));
   const double duration = planned * (1.0 + s.jitter * (2.0 * u - 1.0));
 
+  if (s.ledger) {
+    // The action begins physically now: on record before execute() returns.
+    try {
+      s.ledger->append(ledger_line("begin", command.id, command.idempotency_key, command.operation, unit, s.device,
+                                   s.spec.model, s.host.now()));
+    } catch (const std::exception& e) {
+      throw CommandRejected(FOUNDRY_ERROR_UNEXPECTED, e.what());
+    }
+  }
   const std::uint64_t generation = s.next_generation++;
   s.unit_owner[static_cast<std::size_t>(unit)] = command.id;
-  s.running[command.id] = State::Running{events, generation, unit, s.host.now(), duration};
+  s.running[command.id] =
+      State::Running{events, generation, command.idempotency_key, command.operation, unit, s.host.now(), duration};
   lock.unlock();
+  if (activity.hangs) return;  // silent until cancel() or destroy
 
   std::weak_ptr<State> weak = state_;
   const std::string id = command.id;
@@ -152,7 +211,7 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   for (int k = 1; k < steps; ++k) {
     const double fraction = static_cast<double>(k) / steps;
     if (fraction >= end_fraction) break;
-    s.host.call_after(fraction * duration, [weak, id, generation, fraction, duration](bool cancelled) {
+    s.host.call_after(fraction * duration, events, [weak, id, generation, fraction, duration](bool cancelled) {
       auto state = weak.lock();
       if (cancelled || !state) return;
       std::shared_ptr<CommandEvents> ev;
@@ -166,33 +225,40 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
     });
   }
 
-  s.host.call_after(end_fraction * duration, [weak, id, generation, activity = std::move(activity),
-                                              unit, duration](bool cancelled) {
+  s.host.call_after(end_fraction * duration, events, [weak, id, generation, activity = std::move(activity),
+                                                      unit, duration](bool cancelled) {
     auto state = weak.lock();
     if (cancelled || !state) return;
     std::unique_lock guard(state->mutex);
+    const auto it = state->running.find(id);
+    if (it == state->running.end() || it->second.generation != generation) return;  // cancelled earlier
+    const State::Running run = it->second;
     auto ev = state->take(id, generation);
-    if (!ev) return;  // cancelled earlier
-    if (activity.failure) {
-      guard.unlock();
-      ev->fail(FOUNDRY_ERROR_EXECUTION, *activity.failure);
-      return;
-    }
+    // The outcome: a failure (kind, message) or a result.
+    std::optional<std::pair<foundry_error_kind, std::string>> failure;
     json result;
-    try {
-      result = activity.complete ? activity.complete() : json::object();
-      result["unit"] = unit;
-      result["duration_s"] = duration;
-    } catch (const ExecutionFailure& e) {
-      guard.unlock();
-      ev->fail(FOUNDRY_ERROR_EXECUTION, e.what());
-      return;
-    } catch (const std::exception& e) {
-      guard.unlock();
-      ev->fail(FOUNDRY_ERROR_UNEXPECTED, e.what());
-      return;
+    if (activity.failure) {
+      failure.emplace(activity.failure_kind, *activity.failure);
+    } else {
+      try {
+        result = activity.complete ? activity.complete() : json::object();
+        result["unit"] = unit;
+        result["duration_s"] = duration;
+      } catch (const ExecutionFailure& e) {
+        failure.emplace(FOUNDRY_ERROR_EXECUTION, e.what());
+      } catch (const std::exception& e) {
+        failure.emplace(FOUNDRY_ERROR_UNEXPECTED, e.what());
+      }
     }
     guard.unlock();
+    // On record before it is reported (a crash in between leaves it "finished" in the ledger).
+    const json outcome = failure ? json{{"outcome", "failed"}, {"error_kind", failure->first}, {"message", failure->second}}
+                                 : json{{"outcome", "finished"}, {"result", result}};
+    if (auto ledger_error = state->record_end(id, run, outcome)) failure.emplace(FOUNDRY_ERROR_UNEXPECTED, *ledger_error);
+    if (failure) {
+      ev->fail(failure->first, failure->second);
+      return;
+    }
     ev->progress(1.0, 0.0);
     ev->finish(result.dump());
   });
@@ -200,14 +266,38 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
 
 bool SimDriver::cancel(const std::string& command_id) {
   std::shared_ptr<CommandEvents> events;
+  State::Running run;
   {
     std::lock_guard lock(state_->mutex);
     auto it = state_->running.find(command_id);
     if (it == state_->running.end()) return false;
+    run = it->second;
     events = state_->take(command_id, it->second.generation);
   }
-  events->fail(FOUNDRY_ERROR_EXECUTION, "cancelled");
+  const auto ledger_error = state_->record_end(
+      command_id, run, {{"outcome", "failed"}, {"error_kind", FOUNDRY_ERROR_EXECUTION}, {"message", "cancelled"}});
+  events->fail(ledger_error ? FOUNDRY_ERROR_UNEXPECTED : FOUNDRY_ERROR_EXECUTION, ledger_error.value_or("cancelled"));
   return true;
+}
+
+std::string SimDriver::recorded_command_state(const std::string& command_id) const {
+  if (!state_->ledger) return {};
+  const auto record = state_->ledger->find(command_id);
+  if (!record) return {};
+  if (!record->end) {
+    const json& begin = record->begin;
+    return json{{"state", "interrupted"},
+                {"idempotency_key", begin.value("idempotency_key", "")},
+                {"operation", begin.value("operation", "")},
+                {"unit", begin.value("unit", -1)},
+                {"began_at", begin.value("time", 0.0)},
+                {"message", "begun at " + std::to_string(begin.value("time", 0.0)) + " by process " +
+                                std::to_string(begin.value("pid", 0L)) + ", never ended"}}
+        .dump();
+  }
+  const json& end = *record->end;
+  if (end.value("outcome", "") == "finished") return json{{"state", "finished"}, {"result", end.value("result", json::object())}}.dump();
+  return json{{"state", "failed"}, {"error_kind", end.value("error_kind", 0)}, {"message", end.value("message", "")}}.dump();
 }
 
 json parse_settings(const std::string& settings_json, const char* extra_schema) {
@@ -217,12 +307,15 @@ json parse_settings(const std::string& settings_json, const char* extra_schema) 
   } catch (const json::exception& e) {
     throw std::invalid_argument(std::string("settings: not valid JSON: ") + e.what());
   }
-  for (const char* schema_text : {common_settings_schema, extra_schema}) {
-    if (schema_text == nullptr) continue;
-    if (auto v = schema_violation(json::parse(schema_text), settings)) {
+  json common = json::parse(common_settings_schema);
+  common["properties"]["faults"] = json::parse(faults_settings_schema);
+  if (auto v = schema_violation(common, settings)) throw std::invalid_argument(violation_text("settings", "settings", *v));
+  if (extra_schema != nullptr) {
+    if (auto v = schema_violation(json::parse(extra_schema), settings)) {
       throw std::invalid_argument(violation_text("settings", "settings", *v));
     }
   }
+  if (settings.contains("faults")) FaultPlan(settings["faults"], 0);  // what the schema cannot say
   return settings;
 }
 

@@ -118,8 +118,14 @@ typedef struct foundry_plugin {
    * "cancelled", or finishes if it was too late. Returns 0 if the id is known. */
   int (*cancel)(foundry_driver_instance* instance, const char* command_id);
 
-  /* Writes the state of a command as JSON {"state": "unknown"|"running"|"finished"|"failed",
-   * "result": ...} into `out`. Used after an engine restart to settle in-doubt commands.
+  /* Writes the state of a command as JSON into `out`. Used after an engine restart to settle
+   * in-doubt commands. "state" is one of
+   *   "running"      this instance runs it now;
+   *   "finished"     completed: {"state","result": the result object};
+   *   "failed"       completed with an error: {"state","error_kind": foundry_error_kind,"message"};
+   *   "interrupted"  begun by an earlier instance (before a restart), never ended: the physical
+   *                  action started and its outcome is unknown (drivers with durable records only);
+   *   "unknown"      never received (or this driver keeps no record of earlier instances).
    * Returns the length needed (excluding NUL); call again with a larger buffer if it is >= out_size. */
   size_t (*command_state)(foundry_driver_instance* instance, const char* command_id, char* out,
                           size_t out_size);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ class CommandRejected : public std::runtime_error {
 };
 
 // A non-owning view of the services the host offers (clock, timers, log).
+class CommandEvents;
+
 class Host {
  public:
   explicit Host(const foundry_host* host) : host_(host) {}
@@ -46,10 +49,20 @@ class Host {
   double now() const { return host_->now(host_->context); }
 
   // Calls `fn(false)` after `delay_seconds` of host time, or `fn(true)` if the driver is destroyed
-  // first. Exactly one call either way.
+  // first. Exactly one call either way. An exception thrown by `fn` has no command to fail: it is
+  // logged at error level (never swallowed silently). Prefer the overload below for timers that
+  // belong to a command.
   void call_after(double delay_seconds, std::function<void(bool cancelled)> fn) const {
-    auto* boxed = new std::function<void(bool)>(std::move(fn));
-    host_->call_after(host_->context, delay_seconds, &Host::trampoline, boxed);
+    call_after(delay_seconds, nullptr, std::move(fn));
+  }
+
+  // The same for a timer that works on `command`: if `fn(false)` throws, the command fails with
+  // FOUNDRY_ERROR_UNEXPECTED "timer callback threw: <what>" (a no-op if it already ended).
+  // Exceptions from `fn(true)` (the instance is being destroyed; nothing may be reported) are dropped.
+  void call_after(double delay_seconds, std::shared_ptr<CommandEvents> command,
+                  std::function<void(bool cancelled)> fn) const {
+    auto* timer = new Timer{std::move(fn), host_, std::move(command)};
+    host_->call_after(host_->context, delay_seconds, &Host::trampoline, timer);
   }
 
   void log(foundry_log_level level, const std::string& message) const {
@@ -57,14 +70,14 @@ class Host {
   }
 
  private:
-  static void trampoline(void* arg, int cancelled) {
-    std::unique_ptr<std::function<void(bool)>> fn(static_cast<std::function<void(bool)>*>(arg));
-    try {
-      (*fn)(cancelled != 0);
-    } catch (...) {
-      // A timer callback has nowhere to report to; swallowing keeps the host alive.
-    }
-  }
+  struct Timer {
+    std::function<void(bool)> fn;
+    const foundry_host* host;
+    std::shared_ptr<CommandEvents> command;  // failed if fn throws; may be null
+  };
+  // Defined after CommandEvents (they fail the command).
+  static void trampoline(void* arg, int cancelled) noexcept;
+  static void report_timer_exception(const Timer& timer, bool cancelled, const char* what) noexcept;
   const foundry_host* host_;
 };
 
@@ -76,10 +89,11 @@ struct Command {
   int unit = -1;
 };
 
-// What a command's outcome is recorded as; queried by the host after a restart.
+// What a command's outcome is recorded as in this instance; answered to command_state.
 struct CommandRecord {
   std::string state;        // "running", "finished", "failed"
   std::string result_json;  // result (finished) or message (failed)
+  int error_kind = FOUNDRY_ERROR_NONE;  // failed: the foundry_error_kind
 };
 
 // The handle through which a driver reports one command's progress and outcome.
@@ -109,7 +123,7 @@ class CommandEvents {
     std::lock_guard lock(mutex_);
     if (done_) return;
     done_ = true;
-    if (record_) record_(id_, {"failed", message});
+    if (record_) record_(id_, {"failed", message, kind});
     events_.failed(events_.context, kind, message.c_str());
   }
   bool done() const {
@@ -142,7 +156,42 @@ class Driver {
     (void)command_id;
     return false;
   }
+
+  // The state of a command this instance has no record of — typically one an earlier instance
+  // ran before the engine (or its driver host) was killed and restarted. Override to answer from
+  // durable storage (a journal, the instrument's own log) with the command_state JSON text, e.g.
+  // {"state":"finished","result":{...}} or {"state":"interrupted","message":"..."} (see abi.h for
+  // the state strings). Return "" for no record: the answer is then {"state":"unknown"}.
+  virtual std::string recorded_command_state(const std::string& command_id) const {
+    (void)command_id;
+    return {};
+  }
 };
+
+inline void Host::trampoline(void* arg, int cancelled) noexcept {
+  std::unique_ptr<Timer> timer(static_cast<Timer*>(arg));
+  try {
+    timer->fn(cancelled != 0);
+  } catch (const std::exception& e) {
+    report_timer_exception(*timer, cancelled != 0, e.what());
+  } catch (...) {
+    report_timer_exception(*timer, cancelled != 0, "a non-standard exception");
+  }
+}
+
+inline void Host::report_timer_exception(const Timer& timer, bool cancelled, const char* what) noexcept {
+  if (cancelled) return;  // the instance is being destroyed: no events, and the host log may be gone
+  try {
+    const std::string message = std::string("timer callback threw: ") + what;
+    if (timer.command) {
+      timer.command->fail(FOUNDRY_ERROR_UNEXPECTED, message);
+    } else {
+      timer.host->log(timer.host->context, FOUNDRY_LOG_ERROR, message.c_str());
+    }
+  } catch (...) {
+    // Out of memory while reporting: nothing left to report with.
+  }
+}
 
 // Creates the driver for one model. Throw std::exception to refuse (the message is reported).
 using DriverFactory = std::unique_ptr<Driver> (*)(const std::string& model,
@@ -256,20 +305,29 @@ inline std::size_t command_state(foundry_driver_instance* handle, const char* co
   auto* instance = reinterpret_cast<Instance*>(handle);
   std::string text;
   try {
-    std::lock_guard lock(instance->mutex);
-    auto it = instance->commands.find(command_id);
-    if (it == instance->commands.end()) {
-      text = R"({"state":"unknown"})";
-    } else if (it->second.state == "finished") {
-      text = R"({"state":"finished","result":)" + it->second.result_json + "}";
+    std::optional<CommandRecord> record;
+    {
+      std::lock_guard lock(instance->mutex);
+      auto it = instance->commands.find(command_id);
+      if (it != instance->commands.end()) record = it->second;
+    }
+    if (!record) {
+      // Not this instance's: perhaps an earlier instance's, in the driver's durable records.
+      text = instance->driver->recorded_command_state(command_id);
+      if (text.empty()) text = R"({"state":"unknown"})";
+    } else if (record->state == "finished") {
+      text = R"({"state":"finished","result":)" + record->result_json + "}";
+    } else if (record->state == "running") {
+      text = R"({"state":"running"})";
     } else {
       std::string message;  // minimal JSON string escaping for the failure message
-      for (char c : it->second.result_json) {
+      for (char c : record->result_json) {
         if (c == '"' || c == '\\') message += '\\';
         if (static_cast<unsigned char>(c) < 0x20) continue;
         message += c;
       }
-      text = R"({"state":")" + it->second.state + R"(","message":")" + message + "\"}";
+      text = R"({"state":")" + record->state + R"(","error_kind":)" + std::to_string(record->error_kind) +
+             R"(,"message":")" + message + "\"}";
     }
   } catch (...) {
     text = R"({"state":"unknown"})";

@@ -47,6 +47,9 @@ struct Activity {
   // (e.g. the first aspiration of a transfer); then `complete` is never called.
   std::optional<std::string> failure;
   double failure_fraction = 0.1;
+  foundry_error_kind failure_kind = FOUNDRY_ERROR_EXECUTION;  // an injected fault may be unexpected
+  // An injected "hang": accepted, then silent until cancelled or destroyed.
+  bool hangs = false;
 };
 
 // Settings every simulated driver accepts (in the workcell's driver settings).
@@ -56,9 +59,13 @@ inline constexpr const char* common_settings_schema = R"({
     "landscape_seed": {"type": "integer", "minimum": 0,
                        "description": "seed of the design -> performance landscape and of all simulated noise"},
     "duration_jitter": {"type": "number", "minimum": 0, "maximum": 0.1,
-                        "description": "largest relative deviation of a simulated duration from the plan"}
+                        "description": "largest relative deviation of a simulated duration from the plan"},
+    "ledger": {"type": "string", "minLength": 1,
+               "description": "file every physical action is appended to, fsync'd, see drivers/README.md"},
+    "device": {"type": "string", "minLength": 1, "description": "device id written into ledger lines"}
   }
 })";
+// (The "faults" setting is checked against faults_settings_schema, fault_plan.hpp.)
 
 class SimDriver : public driver::Driver {
  public:
@@ -72,6 +79,8 @@ class SimDriver : public driver::Driver {
 
   void execute(const driver::Command& command, std::shared_ptr<driver::CommandEvents> events) final;
   bool cancel(const std::string& command_id) final;
+  // With a "ledger": what an earlier instance did (finished, failed or interrupted).
+  std::string recorded_command_state(const std::string& command_id) const final;
 
  protected:
   struct Request {
