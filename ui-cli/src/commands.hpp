@@ -34,5 +34,7 @@ void add_run_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_driver_command(CLI::App& app);
 void add_history_command(CLI::App& app);
+void add_gantt_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 }  // namespace foundry::cli

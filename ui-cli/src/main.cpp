@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   foundry::cli::add_plan_command(app);
   foundry::cli::add_driver_command(app);
   foundry::cli::add_history_command(app);
+  foundry::cli::add_gantt_command(app);
+  foundry::cli::add_report_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
