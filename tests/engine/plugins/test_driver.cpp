@@ -5,20 +5,40 @@
 //   slow   like work, but takes parameters.factor (default 2) times as long.
 //   fail   fails after 1 s with a declared execution error.
 //   reject refused up front with a validation error naming parameter 'x'.
+//   flaky  like work, but attempts 1..parameters.fail_attempts (default 1; the attempt is the
+//          last part of the idempotency key run/step/attempt) fail after 1 s with an execution
+//          error, or are refused as unreachable when parameters.fail_kind is "connection".
+//   dispense  like work, but not idempotent (recovery must not repeat it on its own).
+// Setting {"broken": true}: every command is refused as unreachable (a device that is down).
 #include <foundry/driver/driver.hpp>
 
 #include <nlohmann/json.hpp>
+
+#include <cstdlib>
 
 namespace {
 
 class TestDriver final : public foundry::driver::Driver {
  public:
-  explicit TestDriver(foundry::driver::Host host) : host_(host) {}
+  TestDriver(foundry::driver::Host host, bool broken) : host_(host), broken_(broken) {}
 
   void execute(const foundry::driver::Command& command,
                std::shared_ptr<foundry::driver::CommandEvents> events) override {
     auto params = nlohmann::json::parse(command.parameters_json);
     double duration = params.value("duration_s", 10.0);
+    if (broken_) throw foundry::driver::CommandRejected(FOUNDRY_ERROR_CONNECTION, "device unreachable (broken)");
+    if (command.operation == "flaky") {
+      std::string key = command.idempotency_key;
+      int attempt = std::atoi(key.substr(key.rfind('/') + 1).c_str());
+      if (attempt <= params.value("fail_attempts", 1)) {
+        if (params.value("fail_kind", std::string("execution")) == "connection")
+          throw foundry::driver::CommandRejected(FOUNDRY_ERROR_CONNECTION, "lost connection (attempt " + std::to_string(attempt) + ")");
+        host_.call_after(1.0, [events, attempt](bool cancelled) {
+          if (!cancelled) events->fail(FOUNDRY_ERROR_EXECUTION, "tip pickup error (attempt " + std::to_string(attempt) + ")");
+        });
+        return;
+      }
+    }
     if (command.operation == "reject")
       throw foundry::driver::CommandRejected(FOUNDRY_ERROR_VALIDATION, "parameter 'x': must be given");
     if (command.operation == "fail") {
@@ -28,7 +48,7 @@ class TestDriver final : public foundry::driver::Driver {
       return;
     }
     if (command.operation == "slow") duration *= params.value("factor", 2.0);
-    else if (command.operation != "work")
+    else if (command.operation != "work" && command.operation != "flaky" && command.operation != "dispense")
       throw foundry::driver::CommandRejected(FOUNDRY_ERROR_VALIDATION, "unknown operation " + command.operation);
     host_.call_after(duration / 2, [events, duration](bool cancelled) {
       if (!cancelled) events->progress(0.5, duration / 2);
@@ -43,19 +63,23 @@ class TestDriver final : public foundry::driver::Driver {
 
  private:
   foundry::driver::Host host_;
+  bool broken_ = false;
 };
 
 const char* describe() {
   return R"({"vendor":"Foundry tests","version":"1.0","models":[
     {"model":"bench-device","device_type":"test_device","units":2,"operations":[
       {"name":"work","idempotent":true},{"name":"slow","idempotent":true},
-      {"name":"fail","idempotent":false},{"name":"reject","idempotent":false}]}]})";
+      {"name":"fail","idempotent":false},{"name":"reject","idempotent":false},
+      {"name":"flaky","idempotent":true},{"name":"dispense","idempotent":false}]}]})";
 }
 
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model, const std::string&,
+std::unique_ptr<foundry::driver::Driver> create(const std::string& model, const std::string& settings,
                                                 foundry::driver::Host host) {
   if (model != "bench-device") return nullptr;
-  return std::make_unique<TestDriver>(host);
+  auto parsed = nlohmann::json::parse(settings.empty() ? "{}" : settings, nullptr, false);
+  bool broken = parsed.is_object() && parsed.value("broken", false);
+  return std::make_unique<TestDriver>(host, broken);
 }
 
 }  // namespace

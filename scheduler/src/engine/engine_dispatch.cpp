@@ -1,0 +1,320 @@
+// Starting and finishing steps. A step starts when its planned time has come, its run is neither
+// held nor stopping, its predecessors' minimum lags have passed, any back-off is over, and it is
+// the next step its device unit runs in the plan (shift-right when something runs late). Intent
+// is committed before the command is sent; the result is committed before anyone hears of it.
+#include "engine/engine_state.hpp"
+
+#include <foundry/engine/crash_point.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace foundry::engine {
+
+namespace {
+constexpr double kTolerance = 1.0;  // planned times are whole seconds
+constexpr double kEpsilon = 1e-9;
+
+std::string seconds(double s) { return fmt::format("{:.0f} s", s); }
+}  // namespace
+
+std::string LiveStep::key() const { return run->spec.run_id + "/" + spec->id; }
+
+void Engine::State::arm(std::size_t i) {
+  LiveStep& s = steps[i];
+  if (s.timer) clock.cancel(*s.timer);
+  s.timer = clock.call_at(std::max(s.planned_start, s.not_before), [this, i] {
+    steps[i].timer.reset();
+    try_start(i);
+  });
+}
+
+bool Engine::State::unit_ready(std::size_t i) {
+  const LiveStep& me = steps[i];
+  auto it = unit_order.find({me.device, me.unit});
+  if (it == unit_order.end()) return false;
+  for (std::size_t k : it->second) {
+    const LiveStep& s = steps[k];
+    if (s.state == StepState::kRunning) return false;  // the unit is busy
+    if (s.state != StepState::kWaiting || s.run->held || s.run->cancelling || !s.in_plan) continue;
+    return k == i;  // the first waiting step of the unit in plan order goes first
+  }
+  return false;
+}
+
+void Engine::State::try_start(std::size_t i) {
+  LiveStep& s = steps[i];
+  if (s.state != StepState::kWaiting || !s.in_plan || s.run->held || s.run->cancelling) return;
+  const double now = clock.now();
+  if (now + kEpsilon < s.planned_start || now + kEpsilon < s.not_before) return;  // its timer will come
+  if (out_of_service.count(s.device)) return;  // a replan moves it
+  double earliest = now;
+  for (const auto& [p, dep] : s.preds) {
+    const LiveStep& pred = steps[p];
+    if (pred.state == StepState::kSkipped || pred.state == StepState::kCancelled || pred.state == StepState::kFailed) {
+      skip_with_dependents(i, "predecessor '" + pred.spec->id + "' did not complete");
+      return;
+    }
+    bool anchored = dep->from == Anchor::kStart ? (pred.state == StepState::kRunning || pred.state == StepState::kDone)
+                                                : pred.state == StepState::kDone;
+    if (!anchored) return;  // re-checked when the predecessor starts or ends
+    double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+    earliest = std::max(earliest, ref + static_cast<double>(dep->min_lag_s));
+  }
+  if (earliest > now + kEpsilon) {
+    clock.call_at(earliest, [this, i] { try_start(i); });
+    return;
+  }
+  if (!unit_ready(i)) return;  // re-checked when the unit's previous step ends
+  start(i);
+}
+
+void Engine::State::start(std::size_t i) {
+  LiveStep& s = steps[i];
+  const double now = clock.now();
+  if (s.timer) {
+    clock.cancel(*s.timer);
+    s.timer.reset();
+  }
+  if (s.window_watch) {
+    clock.cancel(*s.window_watch);
+    s.window_watch.reset();
+  }
+  s.state = StepState::kRunning;
+  s.started = now;
+  s.attempt += 1;
+  s.reroute = false;
+  const std::string& run_id = s.run->spec.run_id;
+  s.command_id = run_id + "/" + s.spec->id + "/" + std::to_string(s.attempt);
+  store.step_started(run_id, s.spec->id, s.device, s.unit, s.attempt, s.command_id, now);
+  crash_point("after_intent");
+  // A window broken anyway is recorded on the step and everything after it: never silent.
+  for (const auto& [p, dep] : s.preds) {
+    if (!dep->max_lag_s) continue;
+    const LiveStep& pred = steps[p];
+    double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+    double late = now - ref - static_cast<double>(*dep->max_lag_s);
+    if (late > kTolerance) {
+      nlohmann::json detail = {{"predecessor", pred.spec->id},
+                               {"max_lag_s", *dep->max_lag_s},
+                               {"late_by_s", late},
+                               {"from", dep->from == Anchor::kStart ? "start" : "end"}};
+      spdlog::warn("{} started {:.0f} s after its window after '{}' closed", s.key(), late, pred.spec->id);
+      mark_violated(i, detail.dump());
+    }
+  }
+  nlohmann::json params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
+  if (!params.is_object()) params = nlohmann::json::object();
+  params["duration_s"] = s.spec->duration_s;  // the planned duration, so simulators follow the plan
+  CommandRequest request{s.command_id, s.command_id, s.spec->operation, params.dump(), s.unit};
+  for (std::size_t d : s.dependents) clock.post([this, d] { try_start(d); });  // anchored on my start
+  for (std::size_t d : s.dependents) watch_windows(d);
+  std::string command = s.command_id;
+  fleet.session(s.device).execute(request, nullptr, [this, i, command](const CommandOutcome& outcome) {
+    if (steps[i].state != StepState::kRunning || steps[i].command_id != command) return;  // stale
+    finish(i, outcome);
+  });
+  crash_point("after_dispatch");
+  check_plan();
+}
+
+void Engine::State::finish(std::size_t i, const CommandOutcome& outcome) {
+  LiveStep& s = steps[i];
+  const double now = clock.now();
+  const std::string& run_id = s.run->spec.run_id;
+  crash_point("before_result_commit");
+  s.ended = now;
+  if (outcome.ok) {
+    std::vector<store::Measurement> measurements;
+    auto result = nlohmann::json::parse(outcome.result_json, nullptr, false);
+    if (result.is_object() && result.contains("measurements") && result["measurements"].is_array()) {
+      for (const auto& m : result["measurements"]) {
+        if (!m.is_object() || !m.contains("name") || !m.contains("value") || !m["value"].is_number() ||
+            !m["name"].is_string())
+          continue;
+        std::string sample = m.contains("sample") && m["sample"].is_string() ? m["sample"].get<std::string>() : "";
+        std::string unit = m.contains("unit") && m["unit"].is_string() ? m["unit"].get<std::string>() : "";
+        measurements.push_back({run_id, s.spec->id, s.device, m["name"].get<std::string>(), m["value"].get<double>(),
+                                unit, sample, now, s.violated});
+      }
+    }
+    store.step_finished(run_id, s.spec->id, outcome.result_json, measurements, now);
+    s.state = StepState::kDone;
+    if (options.on_step_end) options.on_step_end(run_id, s.spec->id, true);
+    step_ended(i);
+  } else if (s.run->cancelling) {
+    store.step_cancelled(run_id, s.spec->id, "run stopped: " + outcome.message, now);
+    s.state = StepState::kCancelled;
+    if (options.on_step_end) options.on_step_end(run_id, s.spec->id, false);
+    step_ended(i);
+  } else {
+    spdlog::error("{} failed on {}: {}", s.key(), s.device, outcome.message);
+    if (options.on_step_end) options.on_step_end(run_id, s.spec->id, false);
+    handle_failure(i, outcome.message, outcome.error_kind);
+    wake_dependents_and_unit(i);
+  }
+  check_plan();
+}
+
+void Engine::State::wake_dependents_and_unit(std::size_t i) {
+  LiveStep& s = steps[i];
+  for (std::size_t d : s.dependents) {
+    clock.post([this, d] { try_start(d); });
+    watch_windows(d);
+  }
+  auto it = unit_order.find({s.device, s.unit});
+  if (it != unit_order.end())
+    for (std::size_t k : it->second)
+      if (steps[k].state == StepState::kWaiting) {
+        clock.post([this, k] { try_start(k); });
+        break;
+      }
+}
+
+void Engine::State::step_ended(std::size_t i) {
+  wake_dependents_and_unit(i);
+  finish_run_if_done(*steps[i].run);
+}
+
+void Engine::State::finish_run_if_done(LiveRun& run) {
+  if (run.finished) return;
+  bool failed = false;
+  for (std::size_t k : run.steps) {
+    if (!terminal(steps[k].state)) return;
+    failed |= steps[k].state == StepState::kFailed;
+  }
+  const double now = clock.now();
+  const auto& deadline = run.spec.deadline_s;
+  if (deadline && now > run.created_at + static_cast<double>(*deadline)) {
+    nlohmann::json detail = {{"deadline_s", *deadline}, {"late_by_s", now - run.created_at - static_cast<double>(*deadline)}};
+    store.append_event(run.spec.run_id, "", "deadline_missed", detail.dump(), now);
+  }
+  std::string state = run.aborted || failed || run.failed ? "failed" : run.cancelling ? "cancelled" : "done";
+  store.set_run_state(run.spec.run_id, state, now, state == "done" ? "" : run.end_reason);
+  run.finished = true;
+  for (std::size_t k : run.steps) {
+    LiveStep& s = steps[k];
+    for (auto* t : {&s.timer, &s.window_watch})
+      if (*t) {
+        clock.cancel(**t);
+        t->reset();
+      }
+  }
+}
+
+std::optional<double> Engine::State::window_left(const LiveStep& s) const {
+  std::optional<double> left;
+  const double now = clock.now();
+  for (const auto& [p, dep] : s.preds) {
+    if (!dep->max_lag_s) continue;
+    const LiveStep& pred = steps[p];
+    bool anchored = dep->from == Anchor::kStart ? (pred.state == StepState::kRunning || pred.state == StepState::kDone)
+                                                : pred.state == StepState::kDone;
+    if (!anchored) continue;
+    double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+    double l = ref + static_cast<double>(*dep->max_lag_s) - now;
+    if (!left || l < *left) left = l;
+  }
+  return left;
+}
+
+void Engine::State::watch_windows(std::size_t i) {
+  LiveStep& s = steps[i];
+  if (s.state != StepState::kWaiting) return;
+  auto left = window_left(s);
+  if (!left) return;
+  if (s.window_watch) clock.cancel(*s.window_watch);
+  double at = clock.now() + std::max(0.0, *left - options.max_lag_warning_s);
+  s.window_watch = clock.call_at(at, [this, i] {
+    steps[i].window_watch.reset();
+    window_check(i);
+  });
+}
+
+std::string Engine::State::why_waiting(const LiveStep& s) const {
+  if (s.run->held) return "its run is held";
+  for (const auto& [p, dep] : s.preds) {
+    const LiveStep& pred = steps[p];
+    bool anchored = dep->from == Anchor::kStart ? (pred.state == StepState::kRunning || pred.state == StepState::kDone)
+                                                : pred.state == StepState::kDone;
+    if (!anchored)
+      return "it waits for '" + pred.spec->id + "' to " + (dep->from == Anchor::kStart ? "start" : "end") +
+             (pred.state == StepState::kRunning ? " (still running on " + pred.device + ")" : "");
+  }
+  auto it = unit_order.find({s.device, s.unit});
+  if (it != unit_order.end())
+    for (std::size_t k : it->second) {
+      const LiveStep& other = steps[k];
+      if (&other == &s) break;
+      if (other.state == StepState::kRunning)
+        return fmt::format("{} unit {} is busy with {} (running {})", s.device, s.unit, other.key(),
+                           seconds(clock.now() - other.started));
+      if (other.state == StepState::kWaiting && !other.run->held) return fmt::format("{} unit {} runs {} first", s.device, s.unit, other.key());
+    }
+  if (s.not_before > clock.now()) return "it waits for a retry back-off";
+  return fmt::format("it is planned to start in {}", seconds(s.planned_start - clock.now()));
+}
+
+void Engine::State::window_check(std::size_t i) {
+  LiveStep& s = steps[i];
+  if (s.state != StepState::kWaiting || s.run->finished || s.run->cancelling) return;
+  auto left = window_left(s);
+  if (!left) return;
+  const double now = clock.now();
+  // It will be in time if it may start now, or is planned to start before the window closes and
+  // nothing ahead of it on its unit is running late.
+  bool can_start_in_time = false;
+  if (!s.run->held && s.in_plan && s.planned_start <= now + *left + kTolerance) {
+    bool preds_ok = true;
+    for (const auto& [p, dep] : s.preds) {
+      const LiveStep& pred = steps[p];
+      bool anchored = dep->from == Anchor::kStart ? (pred.state == StepState::kRunning || pred.state == StepState::kDone)
+                                                  : pred.state == StepState::kDone;
+      preds_ok &= anchored;
+    }
+    bool unit_busy = false;
+    auto it = unit_order.find({s.device, s.unit});
+    if (it != unit_order.end())
+      for (std::size_t k : it->second) {
+        if (k == i) break;
+        const LiveStep& other = steps[k];
+        // Ahead of us and running past its planned end: we will not get the unit in time.
+        if (other.state == StepState::kRunning && other.started + static_cast<double>(other.spec->duration_s) > now + *left)
+          unit_busy = true;
+      }
+    can_start_in_time = preds_ok && !unit_busy;
+  }
+  if (can_start_in_time) {
+    if (*left > kTolerance) watch_windows(i);  // look again closer to the end
+    return;
+  }
+  std::string what = fmt::format("'{}' must start within its max-lag window, which closes in {}, but {}", s.spec->id,
+                                 seconds(std::max(0.0, *left)), why_waiting(s));
+  hold_step(i, what, {"retry", "skip", "abort"});
+}
+
+void Engine::State::mark_violated(std::size_t i, const std::string& detail_json) {
+  // The step and everything downstream of it (its sample's later data) carry the mark.
+  std::vector<std::size_t> todo = {i};
+  std::set<std::size_t> seen;
+  while (!todo.empty()) {
+    std::size_t k = todo.back();
+    todo.pop_back();
+    if (!seen.insert(k).second) continue;
+    LiveStep& s = steps[k];
+    s.violated = true;
+    nlohmann::json detail = nlohmann::json::parse(detail_json, nullptr, false);
+    if (!detail.is_object()) detail = nlohmann::json::object();
+    if (k != i) detail = {{"because_of", steps[i].spec->id}};
+    auto params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
+    if (params.is_object() && params.contains("sample") && params["sample"].is_string()) detail["sample"] = params["sample"];
+    store.mark_constraint_violated(s.run->spec.run_id, s.spec->id, detail.dump(), clock.now());
+    for (std::size_t d : s.dependents) todo.push_back(d);
+  }
+}
+
+}  // namespace foundry::engine

@@ -1,0 +1,138 @@
+// The engine's live state, shared by its parts: engine.cpp (the API), engine_planning.cpp
+// (plans and replans), engine_dispatch.cpp (starting and finishing steps), engine_policies.cpp
+// (what a failure leads to, operator answers) and engine_recovery.cpp (rebuilding from the store).
+// The store is written first, memory second: every change below is committed before it is acted on.
+#pragma once
+
+#include <foundry/engine/clock.hpp>
+#include <foundry/engine/device_fleet.hpp>
+#include <foundry/engine/engine.hpp>
+#include <foundry/store/store.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace foundry::engine {
+
+enum class StepState { kWaiting, kRunning, kHeld, kDone, kFailed, kSkipped, kCancelled };
+
+inline bool terminal(StepState s) {
+  return s == StepState::kDone || s == StepState::kFailed || s == StepState::kSkipped || s == StepState::kCancelled;
+}
+
+struct LiveRun;
+
+struct LiveStep {
+  LiveRun* run = nullptr;
+  const StepSpec* spec = nullptr;
+  std::size_t index = 0;  // in State::steps
+  std::string device;     // planned or actual
+  int unit = 0;
+  double planned_start = 0, planned_end = 0;
+  bool in_plan = false;   // part of the plan in force (not: held runs, ended-without-start steps)
+  StepState state = StepState::kWaiting;
+  double started = 0, ended = 0;
+  int attempt = 0;             // attempts so far (the key of attempt n is run/step/n)
+  int retries = 0;             // retries used under a kRetry policy
+  double not_before = 0;       // back-off: no attempt before this time
+  std::set<std::string> tried_devices;  // failed here: a reroute goes elsewhere
+  bool reroute = false;        // the next attempt must use a device not in tried_devices
+  bool violated = false;       // ran (or will run) outside a max-lag window, or after one that did
+  std::string command_id;      // of the running attempt
+  std::optional<Clock::TimerId> timer;        // start timer
+  std::optional<Clock::TimerId> window_watch;  // max-lag warning timer
+  std::vector<std::pair<std::size_t, const Dependency*>> preds;
+  std::vector<std::size_t> dependents;
+  std::string key() const;  // "run/step"
+};
+
+struct LiveRun {
+  RunSpec spec;
+  double created_at = 0;
+  bool held = false;            // by an operator, a prompt, or a device with no alternative
+  std::string held_for_device;  // held because this device is out of service with no alternative
+  bool cancelling = false;      // cancel or abort asked: nothing new starts; ends cancelled/failed
+  bool aborted = false;         // stopped because of a failure: ends "failed"
+  std::string end_reason;
+  bool failed = false;          // a step failed for good
+  bool finished = false;
+  std::vector<std::size_t> steps;  // indices in State::steps, in spec order
+};
+
+struct Engine::State {
+  State(const Workcell& w, DeviceFleet& f, store::Store& s, Clock& c, EngineOptions o)
+      : workcell(w), fleet(f), store(s), clock(c), options(std::move(o)) {}
+
+  const Workcell& workcell;
+  DeviceFleet& fleet;
+  store::Store& store;
+  Clock& clock;
+  EngineOptions options;
+
+  double origin = 0;  // planner time 0, whole seconds
+  bool origin_set = false;
+  std::map<std::string, std::unique_ptr<LiveRun>> runs;
+  std::vector<LiveStep> steps;  // never shrinks; finished runs' steps stay (not planned)
+  std::map<std::string, std::string> out_of_service;  // device -> reason
+
+  // The plan in force: the problem it was made for, the schedule, and which step each problem
+  // step is. Kept so the next repair changes little (planner::repair matches steps by id).
+  planner::Problem plan_problem;
+  planner::Schedule plan_schedule;
+  std::map<std::pair<std::string, int>, std::vector<std::size_t>> unit_order;  // waiting/running, by plan
+
+  // --- planning (engine_planning.cpp)
+  struct PlanAttempt {
+    planner::Problem problem;
+    std::vector<std::size_t> step_of;  // problem index -> State::steps index (extra run: npos)
+    planner::PlanResult result;
+  };
+  planner::Time rel(double t) const;
+  // Plans every active run (held runs' waiting steps left out) plus `extra`, around what started.
+  PlanAttempt attempt_plan(const RunSpec* extra) const;
+  // Replans and applies the plan; holds runs that cannot be placed (no device in service).
+  void replan(const std::string& why);
+  void apply_plan(PlanAttempt attempt);
+  bool plan_broken() const;
+  void check_plan();
+
+  // --- dispatch (engine_dispatch.cpp)
+  void arm(std::size_t i);  // (re)sets the step's start timer
+  void try_start(std::size_t i);
+  bool unit_ready(std::size_t i);
+  void start(std::size_t i);
+  void finish(std::size_t i, const CommandOutcome& outcome);
+  void step_ended(std::size_t i);
+  void wake_dependents_and_unit(std::size_t i);
+  void finish_run_if_done(LiveRun& run);
+  void watch_windows(std::size_t i);
+  void window_check(std::size_t i);
+  std::optional<double> window_left(const LiveStep& s) const;
+  std::string why_waiting(const LiveStep& s) const;
+  void mark_violated(std::size_t i, const std::string& detail_json);
+
+  // --- policies (engine_policies.cpp)
+  void handle_failure(std::size_t i, const std::string& message, int error_kind);
+  void apply_action(std::size_t i, ErrorAction action, const std::string& what_happened);
+  void hold_step(std::size_t i, const std::string& what_happened, std::vector<std::string> choices);
+  void skip_with_dependents(std::size_t i, const std::string& reason);
+  // Cancels every step not started and stops the running ones; the run ends "failed" (an
+  // abort after a failure) or "cancelled" (an operator or client asked).
+  void stop_run(LiveRun& run, const std::string& reason, bool as_failure);
+  void hold_run(LiveRun& run, const std::string& reason);
+  void resume_run(LiveRun& run);
+  std::vector<std::string> alternatives(const LiveStep& s) const;  // other in-service devices of its type
+
+  // --- helpers
+  LiveRun& run(const std::string& run_id);
+  LiveStep& step(const std::string& run_id, const std::string& step_id);
+  void add_run(RunSpec spec, double created_at);  // memory only
+  std::size_t open_prompts(const LiveRun& run) const;
+};
+
+}  // namespace foundry::engine
