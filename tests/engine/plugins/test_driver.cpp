@@ -10,17 +10,38 @@
 //          error, or are refused as unreachable when parameters.fail_kind is "connection".
 //   dispense  like work, but not idempotent (recovery must not repeat it on its own).
 // Setting {"broken": true}: every command is refused as unreachable (a device that is down).
+// Setting {"journal": "/path"}: accepted commands and their results are appended to the file, and
+// a new instance answers command_state from it (begin without end: "interrupted"), as a real
+// instrument's log would after the engine was killed.
 #include <foundry/driver/driver.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 namespace {
 
 class TestDriver final : public foundry::driver::Driver {
  public:
-  TestDriver(foundry::driver::Host host, bool broken) : host_(host), broken_(broken) {}
+  TestDriver(foundry::driver::Host host, bool broken, std::string journal)
+      : host_(host), broken_(broken), journal_(std::move(journal)) {}
+
+  std::string recorded_command_state(const std::string& command_id) const override {
+    if (journal_.empty()) return {};
+    std::ifstream in(journal_);
+    std::string line, state;
+    nlohmann::json result;
+    while (std::getline(in, line)) {
+      auto entry = nlohmann::json::parse(line, nullptr, false);
+      if (!entry.is_object() || entry.value("key", "") != command_id) continue;
+      state = entry.value("e", "");
+      if (entry.contains("result")) result = entry["result"];
+    }
+    if (state == "begin") return R"({"state":"interrupted","message":"began, no outcome recorded"})";
+    if (state == "end") return nlohmann::json{{"state", "finished"}, {"result", result}}.dump();
+    return {};
+  }
 
   void execute(const foundry::driver::Command& command,
                std::shared_ptr<foundry::driver::CommandEvents> events) override {
@@ -50,20 +71,28 @@ class TestDriver final : public foundry::driver::Driver {
     if (command.operation == "slow") duration *= params.value("factor", 2.0);
     else if (command.operation != "work" && command.operation != "flaky" && command.operation != "dispense")
       throw foundry::driver::CommandRejected(FOUNDRY_ERROR_VALIDATION, "unknown operation " + command.operation);
+    note({{"e", "begin"}, {"key", command.idempotency_key}});
     host_.call_after(duration / 2, [events, duration](bool cancelled) {
       if (!cancelled) events->progress(0.5, duration / 2);
     });
-    host_.call_after(duration, [events, duration, unit = command.unit](bool cancelled) {
+    host_.call_after(duration, [this, events, duration, unit = command.unit, key = command.idempotency_key](bool cancelled) {
       if (cancelled) return;
       nlohmann::json result = {{"unit", unit},
                                {"measurements", {{{"name", "elapsed"}, {"value", duration}, {"unit", "s"}}}}};
+      note({{"e", "end"}, {"key", key}, {"result", result}});
       events->finish(result.dump());
     });
   }
 
  private:
+  void note(const nlohmann::json& entry) {
+    if (journal_.empty()) return;
+    std::ofstream(journal_, std::ios::app) << entry.dump() << "\n";
+  }
+
   foundry::driver::Host host_;
   bool broken_ = false;
+  std::string journal_;
 };
 
 const char* describe() {
@@ -79,7 +108,8 @@ std::unique_ptr<foundry::driver::Driver> create(const std::string& model, const 
   if (model != "bench-device") return nullptr;
   auto parsed = nlohmann::json::parse(settings.empty() ? "{}" : settings, nullptr, false);
   bool broken = parsed.is_object() && parsed.value("broken", false);
-  return std::make_unique<TestDriver>(host, broken);
+  std::string journal = parsed.is_object() ? parsed.value("journal", "") : "";
+  return std::make_unique<TestDriver>(host, broken, journal);
 }
 
 }  // namespace
