@@ -14,6 +14,8 @@ packages=(
   libcli11-dev                      # command line parsing
   libspdlog-dev libfmt-dev          # logging and formatting
   python3 python3-jsonschema python3-zmq python3-numpy  # schema checks, Python examples
+  zlib1g-dev                        # tests: reading the report's screenshot (PNG)
+  chromium                          # tests: the HTML report renders in headless Chromium
 )
 
 missing=()

@@ -9,7 +9,6 @@
 #include <foundry/store/store.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 namespace foundry::cli {
@@ -22,14 +21,6 @@ struct GanttOptions {
   std::string out = "gantt";
   ReportSourceFiles sources;
 };
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw CliExit(kExitFailure, path.string() + ": cannot write (check the folder exists and is writable)");
-}
 
 void gantt(const GanttOptions& options) {
   auto store = open_existing_store(options.db);
@@ -44,8 +35,8 @@ void gantt(const GanttOptions& options) {
     throw CliExit(kExitBadInput, options.db + " has no runs yet (start one with foundry run)");
   if (options.runs.size() == 1) timeline.title = options.runs.front() + " (" + options.db + ")";
   else timeline.title = std::to_string(timeline.runs.size()) + " runs (" + options.db + ")";
-  write_file(options.out + ".svg", report::gantt_svg(timeline));
-  write_file(options.out + ".html", report::gantt_html(timeline));
+  write_output_file(options.out + ".svg", report::gantt_svg(timeline));
+  write_output_file(options.out + ".html", report::gantt_html(timeline));
   std::cout << "wrote " << options.out << ".svg and " << options.out << ".html (" << timeline.runs.size()
             << " run(s), " << timeline.bars.size() << " steps)\n";
 }

@@ -7,7 +7,6 @@
 #include <foundry/report/campaign_report.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 namespace foundry::cli {
@@ -40,12 +39,7 @@ void report(const ReportCommandOptions& options) {
                          : options.campaign.empty() ? "Foundry report: " + std::filesystem::path(options.db).filename().string()
                                                     : "Campaign " + options.campaign;
   std::string html = report::campaign_report_html(*store, report_options);
-  std::filesystem::path out(options.out);
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
-  std::ofstream file(out, std::ios::binary);
-  file << html;
-  file.close();
-  if (!file) throw CliExit(kExitFailure, options.out + ": cannot write (check the folder exists and is writable)");
+  write_output_file(options.out, html);
   std::cout << "wrote " << options.out << " (" << runs.size() << " run(s)); open it in a browser\n";
 }
 

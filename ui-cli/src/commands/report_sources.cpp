@@ -6,6 +6,7 @@
 #include <foundry/protocol/protocol.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace foundry::cli {
 
@@ -42,6 +43,19 @@ LoadedSources load_report_sources(const ReportSourceFiles& files) {
     throw CliExit(kExitBadInput, listed(e.diagnostics()) + "nothing was written");
   }
   return loaded;
+}
+
+void write_output_file(const std::filesystem::path& path, const std::string& text) {
+  const std::string advice = ": cannot write (check the folder exists and is writable)";
+  try {
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw CliExit(kExitFailure, path.string() + advice + ": " + e.code().message());
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) throw CliExit(kExitFailure, path.string() + advice);
 }
 
 std::unique_ptr<store::Store> open_existing_store(const std::string& db) {

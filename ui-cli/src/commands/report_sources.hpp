@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +31,10 @@ void add_report_source_options(CLI::App& cmd, ReportSourceFiles& files);
 
 // Throws CliExit(kExitBadInput) naming the file and every problem in it.
 LoadedSources load_report_sources(const ReportSourceFiles& files);
+
+// Writes `text` to `path`, creating its folder; CliExit(kExitFailure) naming the file when it
+// cannot.
+void write_output_file(const std::filesystem::path& path, const std::string& text);
 
 // Opens a database that must already exist (reading never creates one); CliExit(kExitBadInput)
 // otherwise.
