@@ -1,0 +1,16 @@
+// Shared by the service tests: the simulated workcell and the protocols folder of the source tree.
+#pragma once
+
+#include <foundry/model/workcell.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace foundry::service::testing {
+
+inline std::filesystem::path source_dir() { return FOUNDRY_SOURCE_DIR; }
+inline std::filesystem::path workcell_file() { return source_dir() / "protocols/workcells/sim-foundry.json"; }
+inline std::filesystem::path protocols_dir() { return source_dir() / "protocols"; }
+inline Workcell sim_workcell() { return load_workcell(workcell_file()); }
+
+}  // namespace foundry::service::testing
