@@ -2,8 +2,9 @@
 // and 12 x 1 L (sim-br-12x1l), each vessel a unit. One plugin, two models.
 //
 // `cultivate` runs a whole batch culture of a design in one command and returns final values and
-// an hourly time series. `inoculate`, `sample` and `stop` drive a vessel step by step: the vessel
-// holds its culture between commands (the start of issue 3's vessel lifecycle).
+// an hourly time series. `inoculate`, `feed`, `sample` and `stop` drive a vessel step by step: the
+// vessel holds its culture between commands. A feed (fed-batch) dilutes the culture and raises the
+// OD600 it can reach: growth resumes without lag towards the new capacity (drivers/README.md).
 // All values come from the shared growth model (drivers/README.md) plus measurement noise.
 #include <foundry/sim/design.hpp>
 #include <foundry/sim/growth_curve.hpp>
@@ -51,10 +52,16 @@ std::string with_measurements(const std::string& properties, const std::vector<s
          R"(, "measurements": )" + foundry::sim::measurements_schema + "}}";
 }
 
+// Biomass a gram of glucose per litre of culture supports (E. coli: ~0.5 gDW/g glucose, 0.4 gDW/L per OD).
+constexpr double od_per_g_per_l_glucose = 1.25;
+// Oxygen transfer caps what feeding can reach in a shaken/stirred array vessel.
+constexpr double max_fed_capacity_od = 60;
+
 foundry::sim::ModelSpec make_model(const ArrayModel& m) {
   const std::string state = R"("od600": {"type": "number"}, "titer_g_per_l": {"type": "number"},
                                "ph": {"type": "number"}, "do_pct": {"type": "number"})";
-  return {m.model,
+  const std::string vessel_volume = std::to_string(m.max_volume_ml);
+  foundry::sim::ModelSpec spec{m.model,
           m.device_type,
           m.vessels,
           {{"cultivate",
@@ -76,6 +83,19 @@ foundry::sim::ModelSpec make_model(const ArrayModel& m) {
             R"({"type": "object", "required": ["design", "initial_od600"],
                 "properties": {"design": {"type": "string"}, "initial_od600": {"type": "number"}}})",
             {600, 300, 1800}},
+           {"feed",
+            "Adds a glucose feed to a growing culture (fed-batch): the culture is diluted by the added volume and "
+            "can grow to a higher OD600 (1.25 OD per g/L glucose added, up to 60).",
+            false,  // feeding twice doubles the feed
+            R"({"type": "object", "required": ["volume_ml"], "properties": {
+                  "volume_ml": {"type": "number", "exclusiveMinimum": 0, "maximum": )" + vessel_volume + R"(, "unit": "mL"},
+                  "glucose_g_per_l": {"type": "number", "exclusiveMinimum": 0, "maximum": 800, "default": 500,
+                                      "unit": "g/L", "description": "glucose concentration of the feed solution"}}})",
+            with_measurements(R"("design": {"type": "string"}, "culture_hours": {"type": "number"},
+                                 "volume_ml": {"type": "number"}, "capacity_od600": {"type": "number"})",
+                              {"design", "culture_hours", "volume_ml", "capacity_od600", "measurements"}),
+            {300, 60, 1800},
+            R"({"volume_ml": 5})"},
            {"sample",
             "Draws a sample from a growing culture and measures OD600, titer, pH and DO.",
             false,  // it takes liquid out of the vessel
@@ -90,6 +110,14 @@ foundry::sim::ModelSpec make_model(const ArrayModel& m) {
             with_measurements(R"("design": {"type": "string"}, "culture_hours": {"type": "number"})",
                               {"design", "culture_hours", "measurements"}),
             {600, 300, 1800}}}};
+  const foundry::sim::DeclaredError occupied{"vessel_occupied", "the vessel already holds a culture; stop it first"};
+  const foundry::sim::DeclaredError empty{"vessel_empty", "the vessel holds no culture; inoculate it first"};
+  return foundry::sim::with_errors(
+      spec, {{"cultivate", {occupied}},
+             {"inoculate", {occupied}},
+             {"feed", {empty, {"overflow", "the feed would fill the vessel beyond its working volume"}}},
+             {"sample", {empty}},
+             {"stop", {empty}}});
 }
 
 const std::vector<foundry::sim::ModelSpec>& models() {
@@ -106,17 +134,42 @@ std::vector<foundry::sim::ModelSpec> with_examples(const std::vector<foundry::si
   return out;
 }
 
-// A culture growing in a vessel between `inoculate` and `stop`.
+// A culture growing in a vessel between `inoculate` and `stop`: one growth curve per feed phase.
 struct VesselCulture {
+  struct Phase {
+    double from_h;        // culture hours at which this phase began (0, then each feed)
+    GrowthCurve curve;    // evaluated at (hours - from_h)
+    double titer_offset;  // titer already made when the phase began (diluted)
+  };
   Design design;
-  GrowthCurve curve;
+  std::vector<Phase> phases;
   double inoculated_at;
+  double volume_ml;
+
+  const Phase& phase_at(double hours) const {
+    const Phase* found = &phases.front();
+    for (const auto& p : phases)
+      if (p.from_h <= hours) found = &p;
+    return *found;
+  }
+  double od600(double hours) const {
+    const Phase& p = phase_at(hours);
+    return p.curve.od600(hours - p.from_h);
+  }
+  double titer(double hours) const {
+    const Phase& p = phase_at(hours);
+    return p.titer_offset + p.curve.titer_g_per_l(hours - p.from_h);
+  }
 };
 
 class BioreactorArray final : public foundry::sim::SimDriver {
  public:
   BioreactorArray(foundry::driver::Host host, const foundry::sim::ModelSpec& spec, const json& settings)
-      : SimDriver(host, spec, settings, spec.units), landscape_(seed()), vessels_(static_cast<std::size_t>(spec.units)) {}
+      : SimDriver(host, spec, settings, spec.units),
+        landscape_(seed()),
+        vessels_(static_cast<std::size_t>(spec.units)),
+        max_volume_ml_(spec.model == array_1l.model ? array_1l.max_volume_ml : array_250ml.max_volume_ml),
+        default_volume_ml_(spec.model == array_1l.model ? array_1l.default_volume_ml : array_250ml.default_volume_ml) {}
 
  private:
   Activity start(const Request& request) override {
@@ -129,14 +182,16 @@ class BioreactorArray final : public foundry::sim::SimDriver {
     if (op == "cultivate" || op == "inoculate") {
       const Design design = foundry::sim::design_parameter(p, "design");
       if (vessel) {
-        throw ExecutionFailure(vessel_name + " already holds a culture of '" + vessel->design.id + "'; stop it first");
+        throw ExecutionFailure("vessel_occupied", vessel_name + " holds a culture of '" + vessel->design.id + "'; stop it first");
       }
       const double od0 = p.value("initial_od600", GrowthCurve::default_inoculum_od);
       GrowthCurve curve = foundry::sim::culture_of(landscape_, design, od0, p.value("temperature_c", 37.0));
       Activity activity;
       if (op == "inoculate") {
-        activity.complete = [this, unit = request.unit, design, curve, od0] {
-          vessels_[static_cast<std::size_t>(unit)] = VesselCulture{design, curve, host().now()};
+        const double volume = p.value("volume_ml", static_cast<double>(default_volume_ml_));
+        activity.complete = [this, unit = request.unit, design, curve, od0, volume] {
+          vessels_[static_cast<std::size_t>(unit)] =
+              VesselCulture{design, {{0.0, curve, 0.0}}, host().now(), volume};
           return json{{"design", design.id}, {"initial_od600", od0}};
         };
         return activity;
@@ -159,17 +214,63 @@ class BioreactorArray final : public foundry::sim::SimDriver {
     }
 
     // sample and stop act on the culture the vessel holds.
-    if (!vessel) throw ExecutionFailure(vessel_name + " holds no culture (inoculate it first)");
+    if (!vessel) throw ExecutionFailure("vessel_empty", vessel_name + " holds no culture (inoculate it first)");
+    if (op == "feed") return feed(request, *vessel, vessel_name);
     Activity activity;
     activity.complete = [this, unit = request.unit, stop = op == "stop", noise] {
       auto& held = vessels_[static_cast<std::size_t>(unit)];
       const double hours = (host().now() - held->inoculated_at) / 3600.0;
-      json state = state_at(held->curve, hours, noise, true);
+      json state = vessel_state_at(*held, hours, noise);
       json result = {{"design", held->design.id}, {"culture_hours", hours}, {"measurements", measurements(state, held->design, hours)}};
       if (stop) held.reset();
       return result;
     };
     return activity;
+  }
+
+  // Fed-batch: the feed dilutes the culture by V/(V+v) and adds glucose g = v c / (V+v) g/L,
+  // which raises the capacity by 1.25 OD per g/L; growth resumes without lag from the diluted OD.
+  Activity feed(const Request& request, const VesselCulture& vessel, const std::string& vessel_name) {
+    const double added_ml = request.parameters.at("volume_ml").get<double>();
+    const double glucose = request.parameters.value("glucose_g_per_l", 500.0);
+    if (vessel.volume_ml + added_ml > max_volume_ml_) {
+      throw ExecutionFailure("overflow", vessel_name + " holds " + std::to_string(static_cast<int>(vessel.volume_ml)) +
+                                             " mL; " + std::to_string(static_cast<int>(added_ml)) + " mL more exceed its " +
+                                             std::to_string(max_volume_ml_) + " mL");
+    }
+    const std::string noise = request.command.idempotency_key.empty() ? request.command.id : request.command.idempotency_key;
+    Activity activity;
+    activity.complete = [this, unit = request.unit, added_ml, glucose, noise] {
+      auto& held = *vessels_[static_cast<std::size_t>(unit)];
+      const double hours = (host().now() - held.inoculated_at) / 3600.0;
+      const double dilution = held.volume_ml / (held.volume_ml + added_ml);
+      const double added_g_per_l = added_ml * glucose / (held.volume_ml + added_ml);
+      foundry::sim::Performance p = held.phase_at(hours).curve.performance();
+      const double od_now = held.od600(hours) * dilution;
+      p.carrying_capacity_od = std::min(max_fed_capacity_od, std::max(p.carrying_capacity_od * dilution, od_now) +
+                                                                 od_per_g_per_l_glucose * added_g_per_l);
+      p.lag_h = 0;
+      held.phases.push_back({hours, GrowthCurve(p, od_now), held.titer(hours) * dilution});
+      held.volume_ml += added_ml;
+      json state = vessel_state_at(held, hours, noise);
+      return json{{"design", held.design.id},
+                  {"culture_hours", hours},
+                  {"volume_ml", held.volume_ml},
+                  {"capacity_od600", p.carrying_capacity_od},
+                  {"measurements", measurements(state, held.design, hours)}};
+    };
+    return activity;
+  }
+
+  // A held culture's state: OD and titer from its phases, pH and DO from the current phase's growth.
+  json vessel_state_at(const VesselCulture& held, double hours, const std::string& noise) const {
+    const auto& phase = held.phase_at(hours);
+    json state = state_at(phase.curve, hours - phase.from_h, noise, true);
+    using foundry::sim::key;
+    using foundry::sim::measured;
+    state["t_h"] = hours;
+    state["titer_g_per_l"] = measured(held.titer(hours), 0.03, key(seed(), "bioreactor", noise, "titer", hours, true));
+    return state;
   }
 
   // A new culture wants an empty vessel; sample and stop want one holding a culture.
@@ -202,6 +303,8 @@ class BioreactorArray final : public foundry::sim::SimDriver {
 
   foundry::sim::Landscape landscape_;
   std::vector<std::optional<VesselCulture>> vessels_;
+  int max_volume_ml_;
+  int default_volume_ml_;
 };
 
 const char* describe() noexcept {

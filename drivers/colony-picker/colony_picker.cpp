@@ -23,7 +23,7 @@ constexpr double imaging_s = 60;
 constexpr double per_colony_s = 12;
 
 const foundry::sim::ModelSpec& model() {
-  static const foundry::sim::ModelSpec spec{
+  static const foundry::sim::ModelSpec spec = foundry::sim::with_errors(foundry::sim::ModelSpec{
       "sim-cp",
       "colony_picker",
       1,
@@ -41,7 +41,8 @@ const foundry::sim::ModelSpec& model() {
             "properties": {"colonies_found": {"type": "integer"}, "picked": {"type": "integer"},
                            "destination": {"type": "string"}, "design": {"type": "string"},
                            "measurements": )" + std::string(foundry::sim::measurements_schema) + "}}",
-        {imaging_s + 4 * per_colony_s, imaging_s + per_colony_s, imaging_s + 96 * per_colony_s}}}};
+        {imaging_s + 4 * per_colony_s, imaging_s + per_colony_s, imaging_s + 96 * per_colony_s}}}},
+      {{"pick_colonies", {{"no_colonies", "fewer colonies grew on the plate than min_colonies (a failed transformation)"}}}});
   return spec;
 }
 
@@ -72,7 +73,7 @@ class ColonyPicker final : public foundry::sim::SimDriver {
     int found = static_cast<int>(std::lround(std::exp(4.5 + 0.5 * foundry::sim::normal_draw(foundry::sim::key(seed(), "colonies", plate)))));
     if (foundry::sim::uniform_draw(foundry::sim::key(seed(), "transformation_failed", plate, request.command.idempotency_key)) < failure_rate_) found = 0;
     if (found < minimum) {
-      throw ExecutionFailure("no colonies: " + std::to_string(found) + " found on '" + p.value("source", std::string("agar_plate")) +
+      throw ExecutionFailure("no_colonies", std::to_string(found) + " found on '" + p.value("source", std::string("agar_plate")) +
                              "', at least " + std::to_string(minimum) + " needed");
     }
     const int picked = std::min(wanted, found);

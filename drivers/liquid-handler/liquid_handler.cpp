@@ -52,8 +52,20 @@ const char* const counted_result = R"({
   }
 })";
 
+// Every operation works the deck, so every one may run into these.
+foundry::sim::ModelSpec with_deck_errors(foundry::sim::ModelSpec spec) {
+  const std::vector<foundry::sim::DeclaredError> errors = {
+      {"missing_tips", "the tip stacker (or the head, when tips are reused) has too few tips; load_tips refills it"},
+      {"over_aspiration", "more liquid was asked for than a channel holds or the source well contains"},
+      {"overflow", "the dispense would overfill a destination well"},
+      {"unknown_labware", "a labware id is not on the deck"},
+      {"unknown_well", "a well (or a column of wells for several channels) does not exist on the labware"}};
+  for (auto& op : spec.operations) op.errors = errors;
+  return spec;
+}
+
 const foundry::sim::ModelSpec& model() {
-  static const foundry::sim::ModelSpec spec{
+  static const foundry::sim::ModelSpec spec = with_deck_errors(foundry::sim::ModelSpec{
       "sim-lh-8ch",
       "liquid_handler",
       1,
@@ -120,7 +132,7 @@ const foundry::sim::ModelSpec& model() {
            R"({"type": "object", "properties": {"racks": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1}}})",
            R"({"type": "object", "required": ["tips_remaining"], "properties": {"tips_remaining": {"type": "integer"}}})",
            {120, 60, 600}},
-      }};
+      }});
   return spec;
 }
 
@@ -195,10 +207,10 @@ class LiquidHandler final : public foundry::sim::SimDriver {
     const auto from = wells(source, p["source"]["well"].get<std::string>(), channels);
     const auto to = wells(destination, p["destination"]["well"].get<std::string>(), channels);
     check_channel_volume(volume);
-    if (!new_tips && !tips_on_head_) throw ExecutionFailure("missing tips: the head holds no tips to reuse");
+    if (!new_tips && !tips_on_head_) throw ExecutionFailure("missing_tips", "the head holds no tips to reuse");
     for (const auto& well : from) {
       if (source.volume_ul(well) + 1e-9 < volume) {
-        throw ExecutionFailure("over-aspiration: well " + well + " of '" + source.id() + "' holds " +
+        throw ExecutionFailure("over_aspiration", "well " + well + " of '" + source.id() + "' holds " +
                                ul(source.volume_ul(well)) + ", " + ul(volume) + " requested");
       }
     }
@@ -206,7 +218,7 @@ class LiquidHandler final : public foundry::sim::SimDriver {
       // Same-well transfers first remove, then add: only the net change counts.
       const double removed = (&source == &destination && std::find(from.begin(), from.end(), well) != from.end()) ? volume : 0;
       if (destination.volume_ul(well) - removed + volume > destination.type().max_volume_ul + 1e-9) {
-        throw ExecutionFailure("overflow: well " + well + " of '" + destination.id() + "' holds at most " +
+        throw ExecutionFailure("overflow", "well " + well + " of '" + destination.id() + "' holds at most " +
                                ul(destination.type().max_volume_ul) + ", it has " + ul(destination.volume_ul(well)));
       }
     }
@@ -230,7 +242,7 @@ class LiquidHandler final : public foundry::sim::SimDriver {
   }
   Labware& labware_at(const std::string& id) {
     Labware* found = deck_.find(id);
-    if (found == nullptr) throw ExecutionFailure("unknown labware '" + id + "' (deck: " + deck_.labware_list() + ")");
+    if (found == nullptr) throw ExecutionFailure("unknown_labware", "'" + id + "' (deck: " + deck_.labware_list() + ")");
     return *found;
   }
   // `channels` wells down the column from `first`.
@@ -239,7 +251,7 @@ class LiquidHandler final : public foundry::sim::SimDriver {
     for (int c = 0; c < channels; ++c) {
       std::string well = c == 0 ? first : labware.well_below(first, c);
       if (!labware.has_well(first) || well.empty()) {
-        throw ExecutionFailure("unknown well: " + std::to_string(channels) + " channel(s) from " + first +
+        throw ExecutionFailure("unknown_well", std::to_string(channels) + " channel(s) from " + first +
                                " do not fit '" + labware.id() + "' (" + labware.type().name + ", " +
                                std::to_string(labware.type().rows) + " x " + std::to_string(labware.type().columns) + ")");
       }
@@ -249,13 +261,13 @@ class LiquidHandler final : public foundry::sim::SimDriver {
   }
   void check_channel_volume(double volume) const {
     if (volume > channel_volume_ul_) {
-      throw ExecutionFailure("over-aspiration: " + ul(volume) + " exceeds the " + ul(channel_volume_ul_) +
+      throw ExecutionFailure("over_aspiration", ul(volume) + " exceeds the " + ul(channel_volume_ul_) +
                              " a channel holds");
     }
   }
   void take_tips(int n) {
     if (!tips_.can_take(n)) {
-      throw ExecutionFailure("missing tips: " + std::to_string(n) + " needed, " + std::to_string(tips_.remaining()) + " left");
+      throw ExecutionFailure("missing_tips", std::to_string(n) + " needed, " + std::to_string(tips_.remaining()) + " left");
     }
     tips_.take(n);
     if (n > 0) tips_on_head_ = true;

@@ -105,13 +105,13 @@ TEST(Bioreactor, InoculateSampleStopFollowOneCultureThroughTime) {
   // A vessel with a culture cannot take another one.
   Outcome twice = h.run("cultivate", {{"design", d}}, 5);
   EXPECT_EQ(twice.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(twice.outcome.message, "vessel 5 already holds a culture of 'd02'; stop it first");
+  EXPECT_EQ(twice.outcome.message, "vessel_occupied: vessel 5 holds a culture of 'd02'; stop it first");
   Outcome stop = h.run("stop", json::object(), 5);
   ASSERT_TRUE(stop.outcome.ok);
   EXPECT_GT(stop.result().at("culture_hours").get<double>(), 24.0);
   Outcome after = h.run("sample", json::object(), 5);
   EXPECT_EQ(after.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(after.outcome.message, "vessel 5 holds no culture (inoculate it first)");
+  EXPECT_EQ(after.outcome.message, "vessel_empty: vessel 5 holds no culture (inoculate it first)");
 }
 
 TEST(Bioreactor, OnAnyVesselNewCulturesGoToEmptyVesselsAndSamplesToGrowingOnes) {
@@ -128,7 +128,7 @@ TEST(Bioreactor, OnAnyVesselNewCulturesGoToEmptyVesselsAndSamplesToGrowingOnes) 
   ASSERT_TRUE(h.run("stop", json::object(), 0).outcome.ok);
   ASSERT_TRUE(h.run("stop", json::object(), 1).outcome.ok);
   // Nothing grows anywhere: sampling "any vessel" reports the declared error.
-  EXPECT_EQ(h.run("sample", json::object()).outcome.message, "vessel 0 holds no culture (inoculate it first)");
+  EXPECT_EQ(h.run("sample", json::object()).outcome.message, "vessel_empty: vessel 0 holds no culture (inoculate it first)");
 }
 
 TEST(Bioreactor, ValidationErrorsNameTheParameter) {
@@ -154,6 +154,51 @@ TEST(Bioreactor, ACancelledCultivationFailsAndFreesTheVessel) {
   h.clock->run();
   EXPECT_EQ(out->outcome.message, "cancelled");
   EXPECT_TRUE(h.run("cultivate", {{"design", "d3"}, {"duration_s", 3600.0}}, 2).outcome.ok);
+}
+
+}  // namespace
+
+namespace {
+
+using foundry::test::Outcome;
+using foundry::test::SimHarness;
+using nlohmann::json;
+
+void wait_hours(SimHarness& h, double hours) {
+  h.clock->call_after(hours * 3600.0, [] {});
+  h.clock->run();
+}
+
+TEST(BioreactorFeed, AFedCultureIsDilutedThenGrowsBeyondTheBatchCapacity) {
+  SimHarness h("foundry_sim_bioreactor", "sim-br-24x250ml");
+  const json d = foundry::test::design("d03", "J23100", "B0034");
+  ASSERT_TRUE(h.run("inoculate", {{"design", d}}, 0).outcome.ok);
+  ASSERT_TRUE(h.run("inoculate", {{"design", d}}, 1).outcome.ok);
+  wait_hours(h, 30);  // stationary: both at the batch capacity
+  const double batch_od = h.run("sample", json::object(), 1).measurement("OD600");
+  Outcome fed = h.run("feed", {{"volume_ml", 20}, {"glucose_g_per_l", 500}}, 0);
+  ASSERT_TRUE(fed.outcome.ok) << fed.outcome.message;
+  EXPECT_EQ(foundry::test::result_schema_violation(*h.library, "sim-br-24x250ml", "feed", fed.result()), "");
+  EXPECT_DOUBLE_EQ(fed.result().at("volume_ml").get<double>(), 220);
+  // 20 mL of 500 g/L into 220 mL: 45 g/L glucose, capacity up by 1.25 OD per g/L (capped at 60).
+  EXPECT_GT(fed.result().at("capacity_od600").get<double>(), batch_od + 20);
+  EXPECT_LT(fed.measurement("OD600"), batch_od * 200 / 220 * 1.1);  // diluted right after the feed
+  wait_hours(h, 24);
+  const double fed_od = h.run("sample", json::object(), 0).measurement("OD600");
+  const double unfed_od = h.run("sample", json::object(), 1).measurement("OD600");
+  EXPECT_GT(fed_od, 2 * unfed_od);
+}
+
+TEST(BioreactorFeed, DeclaredErrorsOverflowAndEmptyVessel) {
+  SimHarness h("foundry_sim_bioreactor", "sim-br-24x250ml");
+  Outcome empty = h.run("feed", {{"volume_ml", 5}}, 3);
+  EXPECT_EQ(empty.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
+  EXPECT_EQ(empty.outcome.message.rfind("vessel_empty: ", 0), 0u) << empty.outcome.message;
+  ASSERT_TRUE(h.run("inoculate", {{"design", "d01"}, {"volume_ml", 200}}, 3).outcome.ok);
+  Outcome over = h.run("feed", {{"volume_ml", 60}}, 3);
+  EXPECT_EQ(over.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
+  EXPECT_EQ(over.outcome.message, "overflow: vessel 3 holds 200 mL; 60 mL more exceed its 250 mL");
+  EXPECT_TRUE(h.run("feed", {{"volume_ml", 50}}, 3).outcome.ok);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ TEST(ColonyPicker, AFailedTransformationIsTheDeclaredNoColoniesError) {
   SimHarness h("foundry_sim_colony_picker", "sim-cp", {{"transformation_failure_rate", 1.0}});
   Outcome out = h.run("pick_colonies", {{"design", "d02"}});
   EXPECT_EQ(out.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(out.outcome.message, "no colonies: 0 found on 'agar_plate', at least 1 needed");
+  EXPECT_EQ(out.outcome.message, "no_colonies: 0 found on 'agar_plate', at least 1 needed");
 }
 
 TEST(ColonyPicker, FewerColoniesThanTheMinimumIsAnError) {
@@ -37,7 +37,7 @@ TEST(ColonyPicker, FewerColoniesThanTheMinimumIsAnError) {
   ASSERT_LT(found, 96);
   Outcome out = h.run("pick_colonies", {{"design", "d03"}, {"min_colonies", found + 1}});
   EXPECT_EQ(out.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(out.outcome.message, "no colonies: " + std::to_string(found) + " found on 'agar_plate', at least " +
+  EXPECT_EQ(out.outcome.message, "no_colonies: " + std::to_string(found) + " found on 'agar_plate', at least " +
                                      std::to_string(found + 1) + " needed");
   EXPECT_TRUE(h.run("pick_colonies", {{"design", "d03"}, {"min_colonies", found}}).outcome.ok);
 }

@@ -28,9 +28,9 @@ const std::vector<Expected> fleet = {
     {"foundry_sim_incubator", "org.foundry.sim.incubator", "sim-incubator", "incubator", 20, {"incubate"}},
     {"foundry_sim_colony_picker", "org.foundry.sim.colony-picker", "sim-cp", "colony_picker", 1, {"pick_colonies"}},
     {"foundry_sim_bioreactor", "org.foundry.sim.bioreactor", "sim-br-24x250ml", "bioreactor_250ml", 24,
-     {"cultivate", "inoculate", "sample", "stop"}},
+     {"cultivate", "inoculate", "feed", "sample", "stop"}},
     {"foundry_sim_bioreactor", "org.foundry.sim.bioreactor", "sim-br-12x1l", "bioreactor_1l", 12,
-     {"cultivate", "inoculate", "sample", "stop"}},
+     {"cultivate", "inoculate", "feed", "sample", "stop"}},
     {"foundry_sim_plate_reader", "org.foundry.sim.plate-reader", "sim-pr", "plate_reader", 1,
      {"read_absorbance", "read_fluorescence"}},
 };
@@ -79,6 +79,13 @@ TEST_P(FleetDescription, EveryOperationHasSchemasAndADurationModel) {
       EXPECT_GT(d.at("min").get<double>(), 0) << name;
       EXPECT_LE(d.at("min").get<double>(), d.at("nominal").get<double>()) << name;
       EXPECT_LE(d.at("nominal").get<double>(), d.at("max").get<double>()) << name;
+      // Declared execution errors: ids unique, described; every simulator may report a busy unit.
+      std::set<std::string> ids;
+      for (const auto& error : op.at("errors")) {
+        EXPECT_TRUE(ids.insert(error.at("id").get<std::string>()).second) << name << ": " << error.at("id");
+        EXPECT_FALSE(error.at("description").get<std::string>().empty()) << name;
+      }
+      EXPECT_EQ(ids.count("unit_busy"), 1u) << name;
     }
   }
 }

@@ -39,7 +39,7 @@ TEST(LiquidHandler, CountsTipsAndFailsWithMissingTipsUntilRefilled) {
   Outcome out = h.run("sample", {{"samples", 3}});
   EXPECT_FALSE(out.outcome.ok);
   EXPECT_EQ(out.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(out.outcome.message, "missing tips: 3 needed, 2 left");
+  EXPECT_EQ(out.outcome.message, "missing_tips: 3 needed, 2 left");
   EXPECT_GT(out.duration(), 0);  // found out on the instrument, not up front
   ASSERT_TRUE(h.run("load_tips", {{"racks", 1}}).outcome.ok);
   EXPECT_EQ(h.run("sample", {{"samples", 3}}).result().at("tips_remaining"), 2 + 96 - 3);
@@ -49,7 +49,7 @@ TEST(LiquidHandler, ReusingTipsNeedsTipsOnTheHead) {
   SimHarness h("foundry_sim_liquid_handler", "sim-lh-8ch");
   const json p = {{"source", well("media", "A1")}, {"destination", well("sample_plate", "B2")}, {"volume_ul", 10}, {"new_tips", false}};
   Outcome out = h.run("transfer", p);
-  EXPECT_EQ(out.outcome.message, "missing tips: the head holds no tips to reuse");
+  EXPECT_EQ(out.outcome.message, "missing_tips: the head holds no tips to reuse");
   ASSERT_TRUE(h.run("sample", json::object()).outcome.ok);
   Outcome reused = h.run("transfer", p);
   ASSERT_TRUE(reused.outcome.ok) << reused.outcome.message;
@@ -68,7 +68,7 @@ TEST(LiquidHandler, TracksVolumesAcrossTransfers) {
   // 50 uL left in A1..H1: the third aspiration of 100 uL finds too little.
   Outcome third = h.run("transfer", p);
   EXPECT_EQ(third.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(third.outcome.message, "over-aspiration: well A1 of 'src' holds 50 uL, 100 uL requested");
+  EXPECT_EQ(third.outcome.message, "over_aspiration: well A1 of 'src' holds 50 uL, 100 uL requested");
   // Back into the source plate: 250 + 100 overflows a 300 uL well.
   Outcome overflow = h.run("transfer", {{"source", well("dst", "A1")}, {"destination", well("src", "A2")}, {"volume_ul", 100}});
   EXPECT_EQ(overflow.outcome.message, "overflow: well A2 of 'src' holds at most 300 uL, it has 250 uL");
@@ -78,7 +78,7 @@ TEST(LiquidHandler, DeclaresOverAspirationBeyondTheChannelVolume) {
   SimHarness h("foundry_sim_liquid_handler", "sim-lh-8ch", {{"channel_volume_ul", 200}});
   Outcome out = h.run("inoculate", {{"volume_ul", 250}});
   EXPECT_EQ(out.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(out.outcome.message, "over-aspiration: 250 uL exceeds the 200 uL a channel holds");
+  EXPECT_EQ(out.outcome.message, "over_aspiration: 250 uL exceeds the 200 uL a channel holds");
 }
 
 TEST(LiquidHandler, DeclaresUnknownLabwareAndWellsOffThePlate) {
@@ -86,12 +86,12 @@ TEST(LiquidHandler, DeclaresUnknownLabwareAndWellsOffThePlate) {
   Outcome unknown = h.run("assembly_setup", {{"destination", "pcr_plate_7"}});
   EXPECT_EQ(unknown.outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
   EXPECT_EQ(unknown.outcome.message,
-            "unknown labware 'pcr_plate_7' (deck: agar_plate, assembly, competent_cells, culture, master_mix, media, "
+            "unknown_labware: 'pcr_plate_7' (deck: agar_plate, assembly, competent_cells, culture, master_mix, media, "
             "parts, preculture, sample_plate)");
   Outcome off = h.run("transfer", {{"source", well("parts", "B1")}, {"destination", well("assembly", "A1")}, {"volume_ul", 5}, {"channels", 8}});
-  EXPECT_EQ(off.outcome.message, "unknown well: 8 channel(s) from B1 do not fit 'parts' (pcr_plate_96, 8 x 12)");
+  EXPECT_EQ(off.outcome.message, "unknown_well: 8 channel(s) from B1 do not fit 'parts' (pcr_plate_96, 8 x 12)");
   Outcome bad = h.run("transfer", {{"source", well("parts", "Z99")}, {"destination", well("assembly", "A1")}, {"volume_ul", 5}});
-  EXPECT_EQ(bad.outcome.message, "unknown well: 1 channel(s) from Z99 do not fit 'parts' (pcr_plate_96, 8 x 12)");
+  EXPECT_EQ(bad.outcome.message, "unknown_well: 1 channel(s) from Z99 do not fit 'parts' (pcr_plate_96, 8 x 12)");
 }
 
 TEST(LiquidHandler, ValidationErrorsNameTheParameter) {
@@ -121,7 +121,7 @@ TEST(LiquidHandler, OneCommandAtATime) {
   h.clock->run();
   EXPECT_TRUE(first->outcome.ok);
   EXPECT_EQ(second->outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(second->outcome.message, "all 1 units are busy");
+  EXPECT_EQ(second->outcome.message, "unit_busy: all 1 units are busy");
 }
 
 }  // namespace

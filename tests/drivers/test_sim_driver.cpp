@@ -89,10 +89,10 @@ TEST(SimDriver, UnitsAreCheckedAndABusyUnitRefusesASecondCommand) {
   EXPECT_TRUE(first->outcome.ok);
   EXPECT_EQ(first->result().at("unit"), 1);
   EXPECT_EQ(second->outcome.error_kind, FOUNDRY_ERROR_EXECUTION);
-  EXPECT_EQ(second->outcome.message, "unit 1 is busy with command 'cmd-1'");
+  EXPECT_EQ(second->outcome.message, "unit_busy: unit 1 is busy with command 'cmd-1'");
   EXPECT_TRUE(any->outcome.ok);
   EXPECT_EQ(any->result().at("unit"), 0);
-  EXPECT_EQ(third->outcome.message, "all 2 units are busy");
+  EXPECT_EQ(third->outcome.message, "unit_busy: all 2 units are busy");
   EXPECT_EQ(out_of_range->outcome.error_kind, FOUNDRY_ERROR_VALIDATION);
   EXPECT_EQ(out_of_range->outcome.message, "unit: 2 is out of range 0..1 (or -1 for any)");
   // Once the first command ended its slot is free again.

@@ -45,6 +45,24 @@ json parse_schema(const std::string& text, const std::string& where) {
 }
 }  // namespace
 
+const DeclaredError* OperationSpec::find_error(std::string_view id) const {
+  if (id == unit_busy_error) {
+    static const DeclaredError busy{unit_busy_error, ""};
+    return &busy;
+  }
+  for (const auto& e : errors) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
+}
+
+ModelSpec with_errors(ModelSpec spec, const std::vector<std::pair<std::string, std::vector<DeclaredError>>>& errors) {
+  for (const auto& [name, list] : errors)
+    for (auto& op : spec.operations)
+      if (op.name == name) op.errors.insert(op.errors.end(), list.begin(), list.end());
+  return spec;
+}
+
 json parameters_schema(const OperationSpec& op) {
   json schema = parse_schema(op.parameters_schema, op.name + ".parameters");
   // Every simulated operation accepts the planned duration from the engine.
@@ -89,6 +107,11 @@ std::string describe_models(std::string_view version, const std::vector<ModelSpe
                       {"min", op.duration.min_s * (1.0 - max_duration_jitter)},
                       {"max", op.duration.max_s * (1.0 + max_duration_jitter)}}}};
       if (!op.example_json.empty()) entry["example"] = json::parse(op.example_json);
+      json errors = json::array();
+      for (const auto& e : op.errors) errors.push_back({{"id", e.id}, {"description", e.description}});
+      errors.push_back({{"id", unit_busy_error},
+                        {"description", "the unit the command names is running another command (or every unit is, for any unit)"}});
+      entry["errors"] = std::move(errors);
       ops.push_back(std::move(entry));
     }
     list.push_back({{"model", model.model}, {"device_type", model.device_type}, {"units", model.units}, {"operations", ops}});

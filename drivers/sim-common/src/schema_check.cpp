@@ -113,7 +113,7 @@ void check_keywords(const json& schema, const std::string& where) {
   static const std::set<std::string> known = {
       "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
       "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "minLength", "maxLength",
-      "description", "default", "title", "examples"};
+      "description", "default", "title", "examples", "unit"};
   if (!schema.is_object()) throw std::logic_error(where + ": a schema must be an object");
   for (const auto& [keyword, value] : schema.items()) {
     if (known.count(keyword) == 0) throw std::logic_error(where + ": unsupported schema keyword '" + keyword + "'");

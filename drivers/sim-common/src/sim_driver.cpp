@@ -150,7 +150,8 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   if (fault && fault->refused_up_front()) throw CommandRejected(fault->error_kind(), fault->message);
   int unit = command.unit;
   if (unit >= 0 && !s.unit_owner[static_cast<std::size_t>(unit)].empty()) {
-    throw CommandRejected(FOUNDRY_ERROR_EXECUTION, "unit " + std::to_string(unit) + " is busy with command '" +
+    throw CommandRejected(FOUNDRY_ERROR_EXECUTION, std::string(unit_busy_error) + ": unit " + std::to_string(unit) +
+                                                       " is busy with command '" +
                                                        s.unit_owner[static_cast<std::size_t>(unit)] + "'");
   }
   if (unit < 0) {
@@ -161,7 +162,8 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
       if (s.unit_owner[static_cast<std::size_t>(u)].empty()) unit = u;
     }
     if (unit < 0) {
-      throw CommandRejected(FOUNDRY_ERROR_EXECUTION, "all " + std::to_string(s.spec.units) + " units are busy");
+      throw CommandRejected(FOUNDRY_ERROR_EXECUTION,
+                            std::string(unit_busy_error) + ": all " + std::to_string(s.spec.units) + " units are busy");
     }
   }
 
@@ -179,6 +181,10 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
       // Accepted, but the instrument runs into the error shortly after starting.
       activity = Activity{};
       activity.failure = e.what();
+      if (op->find_error(e.id()) == nullptr) {
+        activity.failure_kind = FOUNDRY_ERROR_UNEXPECTED;
+        activity.failure = "undeclared execution error " + std::string(e.what());
+      }
     }
   }
 
@@ -226,7 +232,7 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   }
 
   s.host.call_after(end_fraction * duration, events, [weak, id, generation, activity = std::move(activity),
-                                                      unit, duration](bool cancelled) {
+                                                      unit, duration, op](bool cancelled) {
     auto state = weak.lock();
     if (cancelled || !state) return;
     std::unique_lock guard(state->mutex);
@@ -245,7 +251,11 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
         result["unit"] = unit;
         result["duration_s"] = duration;
       } catch (const ExecutionFailure& e) {
-        failure.emplace(FOUNDRY_ERROR_EXECUTION, e.what());
+        if (op->find_error(e.id()) != nullptr) {
+          failure.emplace(FOUNDRY_ERROR_EXECUTION, e.what());
+        } else {
+          failure.emplace(FOUNDRY_ERROR_UNEXPECTED, "undeclared execution error " + std::string(e.what()));
+        }
       } catch (const std::exception& e) {
         failure.emplace(FOUNDRY_ERROR_UNEXPECTED, e.what());
       }

@@ -121,6 +121,7 @@ struct Operation {
   json result_schema;      // null when unusable
   std::optional<DurationModel> duration;
   conformance::ExampleParameters example;
+  std::set<std::string> declared_errors;  // ids of the operation's "errors"
   std::string command_id;
   CommandRun run;
   bool completed() const { return run.outcome && run.outcome->ok; }
@@ -234,6 +235,8 @@ class ModelChecker {
       }
     }
 
+    check_declared_errors(op, problems, result);
+
     result.example = conformance::example_parameters(op);
     if (!result.example.generated && result.parameters_schema.is_object()) {
       if (auto v = conformance::schema_violation(result.parameters_schema, result.example.value))
@@ -249,6 +252,46 @@ class ModelChecker {
       add(result.name, "description", CheckStatus::passed, detail);
     }
     return result;
+  }
+
+  // "errors": the operation's defined execution errors (SiLA 2), [{"id", "description"}...].
+  // Optional (absent means none); when present every entry needs an identifier-like id, unique in
+  // the operation, and a description an operator can act on.
+  static void check_declared_errors(const json& op, std::vector<std::string>& problems, Operation& result) {
+    auto it = op.find("errors");
+    if (it == op.end()) return;
+    if (!it->is_array()) {
+      problems.push_back("\"errors\" must be an array of {\"id\", \"description\"}");
+      return;
+    }
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const json& e = (*it)[i];
+      const std::string where = "errors[" + std::to_string(i) + "]";
+      if (!e.is_object()) {
+        problems.push_back(where + ": must be an object {\"id\", \"description\"}");
+        continue;
+      }
+      const std::string id = e.value("id", json()).is_string() ? e["id"].get<std::string>() : "";
+      const bool identifier = !id.empty() && std::isalpha(static_cast<unsigned char>(id[0])) &&
+                              std::all_of(id.begin(), id.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+      if (!identifier) {
+        problems.push_back(where + ".id: must be an identifier (a letter, then letters, digits or _), e.g. \"film_empty\"");
+      } else if (!ids.insert(id).second) {
+        problems.push_back(where + ".id: '" + id + "' is declared twice");
+      }
+      if (!e.value("description", json()).is_string() || e["description"].get<std::string>().empty())
+        problems.push_back(where + ".description: must be a non-empty string (what happened, what to do)");
+    }
+    result.declared_errors = std::move(ids);
+  }
+
+  // An execution error's message names its declared error: "<id>: details" ("cancelled" aside).
+  static std::string declared_error_note(const Operation& op, const CommandOutcome& outcome) {
+    if (outcome.error_kind != FOUNDRY_ERROR_EXECUTION) return "";
+    const std::string id = outcome.message.substr(0, outcome.message.find(':'));
+    if (op.declared_errors.count(id) != 0) return " (declared error '" + id + "')";
+    return " (not one of the operation's declared errors: start the message with a declared id, 'id: ...')";
   }
 
   CommandLimits limits_for(const std::optional<DurationModel>& duration) const {
@@ -278,7 +321,8 @@ class ModelChecker {
     if (!op.run.outcome) {
       add(op.name, "completes", CheckStatus::failed, no_outcome(limits) + "; " + parameters);
     } else if (!op.run.outcome->ok) {
-      add(op.name, "completes", CheckStatus::failed, "failed with " + failure_text(*op.run.outcome) + "; " + parameters + hint);
+      add(op.name, "completes", CheckStatus::failed,
+          "failed with " + failure_text(*op.run.outcome) + declared_error_note(op, *op.run.outcome) + "; " + parameters + hint);
     } else {
       add(op.name, "completes", CheckStatus::passed, "in " + seconds(op.run.elapsed_s()) + " with " + parameters);
     }

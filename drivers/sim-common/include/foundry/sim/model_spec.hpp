@@ -16,6 +16,13 @@ struct DurationModel {
   double max_s = 0;
 };
 
+// A defined execution error of an operation (SiLA 2 style): an identifier and what it means.
+// Its failures carry the message "<id>: <details>".
+struct DeclaredError {
+  std::string id;           // snake_case identifier, e.g. "missing_tips"
+  std::string description;  // what happened and what an operator can do about it
+};
+
 struct OperationSpec {
   std::string name;
   std::string description;
@@ -24,7 +31,13 @@ struct OperationSpec {
   std::string result_schema;      // JSON Schema text of the result object
   DurationModel duration;         // used when the command carries no "duration_s"
   std::string example_json = {};  // example parameters (JSON object text) for the conformance kit
+  std::vector<DeclaredError> errors = {};  // its defined execution errors ("unit_busy" is added)
+
+  const DeclaredError* find_error(std::string_view id) const;
 };
+
+// Every simulated operation may end with this one: the unit named by the command is busy.
+inline constexpr const char* unit_busy_error = "unit_busy";
 
 struct ModelSpec {
   std::string model;
@@ -34,6 +47,9 @@ struct ModelSpec {
 
   const OperationSpec* find(std::string_view operation) const;
 };
+
+// `spec` with declared errors added to the named operations (operation name -> errors).
+ModelSpec with_errors(ModelSpec spec, const std::vector<std::pair<std::string, std::vector<DeclaredError>>>& errors);
 
 // `spec` with example parameters set on the named operations (operation name -> JSON text).
 // Examples are published in the description so the conformance kit runs meaningful commands.

@@ -3,7 +3,7 @@
 //
 // Supported keywords: type (name or list), properties, required, additionalProperties (bool or
 // schema), items, minItems, maxItems, minimum, maximum, exclusiveMinimum, exclusiveMaximum, enum,
-// minLength, maxLength. Annotations (description, default, title, examples) are ignored.
+// minLength, maxLength. Annotations (description, default, title, examples, unit) are ignored.
 // Other keywords are refused when a driver is built (see check_schema_keywords), not silently
 // skipped.
 #pragma once

@@ -31,10 +31,17 @@
 
 namespace foundry::sim {
 
-// Thrown from Activity::complete for a declared execution error of the operation.
+// Thrown from start() or Activity::complete for a declared execution error of the operation:
+// what() is "<id>: <details>". An id the operation does not declare (OperationSpec::errors)
+// fails the command as FOUNDRY_ERROR_UNEXPECTED instead, so declarations cannot drift from behaviour.
 class ExecutionFailure : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  ExecutionFailure(std::string error_id, const std::string& details)
+      : std::runtime_error(error_id + ": " + details), id_(std::move(error_id)) {}
+  const std::string& id() const noexcept { return id_; }
+
+ private:
+  std::string id_;
 };
 
 // What the simulated instrument will do for one accepted command.
