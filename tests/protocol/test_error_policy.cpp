@@ -107,7 +107,7 @@ TEST(ErrorPolicyErrors, BadDefaults) {
 }
 
 TEST(ErrorPolicy, ShippedProtocolsRetrySamplesAndHoldInoculation) {
-  for (const char* file : {"dbtl-quick.json", "dbtl-build-test.json"}) {
+  for (const char* file : {"dbtl-quick.json", "dbtl-build-test.json", "dbtl-campaign.json"}) {
     SCOPED_TRACE(file);
     RunSpec run = load_protocol(std::string(FOUNDRY_SOURCE_DIR "/protocols/") + file).expand({}, "r");
     int samples = 0;
