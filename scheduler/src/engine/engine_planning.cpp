@@ -125,6 +125,10 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
   // A step waiting out a back-off is not held back in the plan: try_start() keeps it waiting and
   // the plan shifts right, which the next drift check repairs.
   planner::PlanOptions opts = options.plan;
+  if (problem.steps.empty()) {  // nothing to place (every run held or done)
+    attempt.result.schedule = planner::Schedule{};
+    return attempt;
+  }
   if (plan_problem.steps.empty()) {
     attempt.result = planner::plan(problem, opts);
   } else {
