@@ -33,10 +33,14 @@ const std::vector<Expected> fleet = {
      {"cultivate", "inoculate", "feed", "sample", "stop"}},
     {"foundry_sim_plate_reader", "org.foundry.sim.plate-reader", "sim-pr", "plate_reader", 1,
      {"read_absorbance", "read_fluorescence"}},
+    {"foundry_sim_cell_culture", "org.foundry.sim.cell-culture", "sim-ccs", "cell_culture_station", 12,
+     {"seed", "medium_exchange", "passage", "harvest"}},
+    {"foundry_sim_robot_arm", "org.foundry.sim.robot-arm", "sim-arm", "robot_arm", 1, {"move_plate"}},
 };
 
 // Reads are safe to repeat; everything that moves liquid, cells or heat is not.
-const std::set<std::string> idempotent_operations = {"read_absorbance", "read_fluorescence"};
+// Moving a plate to where it already is does nothing.
+const std::set<std::string> idempotent_operations = {"read_absorbance", "read_fluorescence", "move_plate"};
 
 class FleetDescription : public ::testing::TestWithParam<Expected> {};
 
