@@ -79,6 +79,11 @@ class ReportStore : public ::testing::Test {
                          {{"cycle-2", "d02/cultivate", "br250", "titer", 0.9, "g/L", "d02/t2h", kT0 + 7800}},
                          kT0 + 7800);
     store->set_run_state("cycle-2", "failed", kT0 + 7800);
+    // The array is out of service for 16 min (and an earlier period, before any run, is not drawn).
+    store->set_device_in_service("lh1", false, "long ago", kT0 - 9000);
+    store->set_device_in_service("lh1", true, "", kT0 - 8000);
+    store->set_device_in_service("br250", false, "pump fault", kT0 + 5000);
+    store->set_device_in_service("br250", true, "", kT0 + 5960);
   }
   void TearDown() override {
     store.reset();

@@ -42,6 +42,8 @@ TEST_F(ReportStore, EveryStepHasItsPlanAndWhatRan) {
   EXPECT_EQ(count(svg, "class=\"fault\""), 1u);
   EXPECT_EQ(count(svg, "class=\"violation\""), 1u);
   EXPECT_EQ(count(svg, "class=\"hold\""), 1u);
+  EXPECT_EQ(count(svg, "class=\"out-of-service\""), 1u);
+  EXPECT_NE(svg.find("br250 out of service: pump fault (16 min)"), std::string::npos);
 }
 
 TEST_F(ReportStore, RunsHaveDistinctColoursAndTheLegendNamesThem) {
@@ -52,7 +54,7 @@ TEST_F(ReportStore, RunsHaveDistinctColoursAndTheLegendNamesThem) {
     colours.insert((*it)[1].str());
   EXPECT_EQ(colours.size(), 2u) << "two runs, two colours";
   for (const char* entry : {">cycle-1<", ">cycle-2<", "plan in force", "what ran", "max-lag window", "failed step",
-                            "late start", "run held"})
+                            "late start", "held (run or step)", "device out of service"})
     EXPECT_NE(svg.find(entry), std::string::npos) << entry;
 }
 
@@ -73,8 +75,10 @@ TEST_F(ReportStore, TheHtmlPageIsSelfContained) {
   // Nothing to fetch: no scripts, stylesheets, images or fonts from elsewhere (the SVG namespace
   // is a name, not a download).
   std::string without_namespace = std::regex_replace(html, std::regex("xmlns=\"http://www.w3.org/2000/svg\""), "");
-  for (const char* outside : {"http://", "https://", "<script", "<link", "<img", "@import", "url("})
+  for (const char* outside : {"http://", "https://", "<script", "<link", "<img", "@import"})
     EXPECT_EQ(without_namespace.find(outside), std::string::npos) << outside;
+  EXPECT_FALSE(std::regex_search(html, std::regex("url\\((?!#)"))) << "url() only for patterns in the page";
+  EXPECT_NE(html.find("url(#out-of-service)"), std::string::npos);
 }
 
 TEST(Gantt, AnEmptyTimelineStillDrawsAValidChart) {

@@ -2,6 +2,7 @@
 // predecessor, faults/violations/holds become marks on the right lanes.
 #include "report_fixture.hpp"
 
+#include <foundry/protocol/run_spec_json.hpp>
 #include <foundry/report/store_timeline.hpp>
 
 #include <algorithm>
@@ -65,6 +66,34 @@ TEST_F(ReportStore, WindowsOpenFromThePredecessorsActualStart) {
   EXPECT_DOUBLE_EQ(t.windows[0].open, kT0 + 3000);
   EXPECT_DOUBLE_EQ(t.windows[0].close, kT0 + 3900);
   EXPECT_TRUE(timeline_from_store(*store, {"cycle-1"}).windows.empty()) << "no dependencies given, no windows";
+}
+
+TEST_F(ReportStore, ARunsRecordedSpecGivesItsWindows) {
+  RunSpec run = testing::two_step_run("cycle-3", "d03");
+  run.steps[1].after[0].max_lag_s = 4500;  // differs from what a protocol file would say
+  store->create_run(run, kT0, "", run_spec_to_json(run));
+  store->plan_steps({{"cycle-3", "d03/cultivate", "br250", 1, kT0, kT0 + 7200},
+                     {"cycle-3", "d03/t1/sample", "lh1", 0, kT0 + 3600, kT0 + 3900}},
+                    kT0);
+  TimelineSources sources;
+  sources.dependencies = dependencies_of(testing::two_step_run("x", "d03"));  // max 3900
+  Timeline t = timeline_from_store(*store, {"cycle-3"}, sources);
+  ASSERT_EQ(t.windows.size(), 1u);
+  EXPECT_DOUBLE_EQ(t.windows[0].open, kT0 + 3000) << "from the planned start: not started yet";
+  EXPECT_DOUBLE_EQ(t.windows[0].close, kT0 + 4500) << "the run's own spec wins over the protocol file";
+}
+
+TEST_F(ReportStore, DevicesOutOfServiceAreMarkedWhileTheyOverlapTheRuns) {
+  Timeline t = timeline_from_store(*store, {});
+  std::vector<Mark> out;
+  for (const auto& m : t.marks)
+    if (m.kind == MarkKind::kOutOfService) out.push_back(m);
+  ASSERT_EQ(out.size(), 1u) << "lh1's period ended before the first run";
+  EXPECT_EQ(out[0].device_id, "br250");
+  EXPECT_DOUBLE_EQ(out[0].t, kT0 + 5000);
+  ASSERT_TRUE(out[0].until.has_value());
+  EXPECT_DOUBLE_EQ(*out[0].until, kT0 + 5960);
+  EXPECT_EQ(out[0].text, "br250 out of service: pump fault");
 }
 
 TEST_F(ReportStore, FaultsViolationsAndHoldsAreMarked) {

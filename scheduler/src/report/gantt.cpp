@@ -120,7 +120,9 @@ void legend(std::ostringstream& svg, const Timeline& timeline) {
   item(std::string("<path d=\"M6 0 L16 0 L11 9 Z\" fill=\"") + kFaultColour + "\"/>", "late start (violation)");
   item(std::string("<rect x=\"0\" y=\"0\" width=\"22\" height=\"11\" fill=\"") + kHoldColour +
            "\" fill-opacity=\"0.3\"/>",
-       "run held");
+       "held (run or step)");
+  item("<rect x=\"0\" y=\"0\" width=\"22\" height=\"11\" fill=\"#9e9e9e\" fill-opacity=\"0.5\" stroke=\"#616161\"/>",
+       "device out of service");
   svg << "</g>\n";
 }
 
@@ -178,6 +180,26 @@ std::string gantt_svg(const Timeline& timeline) {
         << num(layout.bottom) << "\" stroke=\"#c4c8d0\" stroke-width=\"0.6\"/><text x=\"" << num(x) << "\" y=\""
         << num(axis_y) << "\" text-anchor=\"middle\" fill=\"#444\">" << num(t / unit) << (hours ? " h" : " min")
         << "</text>\n";
+  }
+
+  // Devices out of service: hatched over all the device's lanes.
+  svg << "<defs><pattern id=\"out-of-service\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#9e9e9e\" fill-opacity=\"0.25\"/>"
+         "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#616161\" stroke-width=\"2\"/></pattern></defs>\n";
+  for (const auto& m : timeline.marks) {
+    if (m.kind != MarkKind::kOutOfService) continue;
+    double top = -1, bottom = -1;
+    for (const auto& lane : layout.lanes)
+      if (lane.device_id == m.device_id) {
+        if (top < 0) top = lane.y;
+        bottom = lane.y + lane.height;
+      }
+    if (top < 0) continue;
+    double x0 = x_of(std::max(m.t, timeline.origin)), x1 = x_of(std::min(m.until.value_or(timeline.end), timeline.end));
+    svg << "<rect class=\"out-of-service\" x=\"" << num(x0) << "\" y=\"" << num(top) << "\" width=\""
+        << num(std::max(x1 - x0, 2.0)) << "\" height=\"" << num(bottom - top)
+        << "\" fill=\"url(#out-of-service)\" stroke=\"#616161\"><title>" << escape(m.text) << " ("
+        << escape(m.until ? detail::duration_text(*m.until - m.t) : "still out") << ")</title></rect>\n";
   }
 
   // Holds behind everything else on the chart: a run held stops the whole run.
@@ -240,7 +262,7 @@ std::string gantt_svg(const Timeline& timeline) {
   }
 
   for (const auto& m : timeline.marks) {
-    if (m.kind == MarkKind::kHold) continue;
+    if (m.kind != MarkKind::kFault && m.kind != MarkKind::kViolation) continue;
     const Lane* lane = lane_for(m.device_id, m.unit);
     double x = x_of(m.t);
     double y = lane ? lane->y : layout.chart_top;

@@ -1,7 +1,10 @@
 // The store's record of runs as a Timeline. Everything comes through store::Store's public
-// reads; what the store does not record yet (dependencies, device holds) is documented in
-// notes/pictures-needs.md and supplied by the caller through TimelineSources.
+// reads; what older databases lack (a run's spec, so its lags) the caller may supply through
+// TimelineSources.
 #include <foundry/report/store_timeline.hpp>
+
+#include <foundry/model/diagnostic.hpp>
+#include <foundry/protocol/run_spec_json.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -89,11 +92,21 @@ Timeline timeline_from_store(const store::Store& store, const std::vector<std::s
     }
     for (std::size_t i = first; i < timeline.bars.size(); ++i) by_step[timeline.bars[i].step_id] = &timeline.bars[i];
 
-    // Windows: from the predecessor's actual start/end when it ran, else its planned one.
+    // Windows: from the predecessor's actual start/end when it ran, else its planned one. The
+    // lags come from the run as recorded; a spec that does not parse only costs the windows.
+    std::map<std::string, std::vector<Dependency>> recorded;
+    if (auto spec = store.run_spec_json(run.run_id)) {
+      try {
+        recorded = dependencies_of(run_spec_from_json(*spec, run.run_id));
+      } catch (const std::exception&) {
+        recorded.clear();
+      }
+    }
+    const auto& lags = recorded.empty() ? sources.dependencies : recorded;
     for (std::size_t i = first; i < timeline.bars.size(); ++i) {
       const Bar& bar = timeline.bars[i];
-      auto deps = sources.dependencies.find(bar.step_id);
-      if (deps == sources.dependencies.end()) continue;
+      auto deps = lags.find(bar.step_id);
+      if (deps == lags.end()) continue;
       for (const auto& dep : deps->second) {
         auto pred = by_step.find(dep.step);
         if (pred == by_step.end() || !dep.max_lag_s) continue;
@@ -170,6 +183,40 @@ Timeline timeline_from_store(const store::Store& store, const std::vector<std::s
       extend(e.t);
     }
   }
+
+  // Devices out of service: run-less events in the whole log.
+  std::map<std::string, std::size_t> out_of_service;
+  for (std::int64_t after = 0;;) {
+    auto batch = store.events_since(after, 5000);
+    for (const auto& e : batch) {
+      if (e.kind != "device_out_of_service" && e.kind != "device_in_service") continue;
+      auto detail = nlohmann::json::parse(e.detail_json, nullptr, false);
+      if (!detail.is_object() || !detail.contains("device") || !detail["device"].is_string()) continue;
+      std::string device = detail["device"];
+      auto open = out_of_service.find(device);
+      if (e.kind == "device_in_service") {
+        if (open != out_of_service.end()) {
+          timeline.marks[open->second].until = e.t;
+          out_of_service.erase(open);
+        }
+      } else if (open == out_of_service.end()) {
+        Mark mark;
+        mark.kind = MarkKind::kOutOfService;
+        mark.t = e.t;
+        mark.device_id = device;
+        std::string reason = detail.contains("reason") && detail["reason"].is_string() ? detail["reason"].get<std::string>() : "";
+        mark.text = device + " out of service" + (reason.empty() ? "" : ": " + reason);
+        out_of_service[device] = timeline.marks.size();
+        timeline.marks.push_back(std::move(mark));
+      }
+    }
+    if (batch.size() < 5000) break;
+    after = batch.back().seq;
+  }
+  // Only periods that overlap what is drawn.
+  std::erase_if(timeline.marks, [&](const Mark& m) {
+    return m.kind == MarkKind::kOutOfService && (m.t > hi || (m.until && *m.until < lo));
+  });
 
   if (sources.workcell) {
     for (const auto& d : sources.workcell->devices) timeline.devices.push_back({d.id, d.type, d.capacity});

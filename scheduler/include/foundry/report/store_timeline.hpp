@@ -1,5 +1,6 @@
 // A Timeline read from the store: the bars of the given runs' steps (plan in force and actual
-// times), faults from failed steps and constraint_violated events, holds from run_held events.
+// times), max-lag windows from each run's recorded spec, faults from failed steps and attempts
+// and constraint_violated events, holds from run_held/step_held events, devices out of service.
 #pragma once
 
 #include <foundry/model/workcell.hpp>
@@ -17,8 +18,8 @@ struct TimelineSources {
   // Lane order, types and capacities. Without it, devices are those the steps used, capacity
   // one more than the highest unit seen.
   const Workcell* workcell = nullptr;
-  // Max-lag dependencies by step id (the store does not record them yet: see
-  // notes/pictures-needs.md); steps not listed get no window.
+  // Max-lag dependencies by step id, for runs recorded without their spec (before schema v2);
+  // a run's own recorded spec (Store::run_spec_json) wins. Steps in neither get no window.
   std::map<std::string, std::vector<Dependency>> dependencies;
 };
 

@@ -42,7 +42,8 @@ struct Window {
 enum class MarkKind {
   kFault,      // a failed step (or attempt)
   kViolation,  // a step started outside its max-lag window (constraint_violated)
-  kHold,       // a run held for an operator; [t, until)
+  kHold,       // a run (or a step) held for an operator; [t, until)
+  kOutOfService,  // a device taken out of service; [t, until), on all its lanes
 };
 
 struct Mark {
