@@ -19,7 +19,7 @@ namespace {
 
 class VirtualClock final : public Clock {
  public:
-  explicit VirtualClock(double start) : now_(start) {}
+  VirtualClock(double start, bool wait_when_idle) : now_(start), wait_when_idle_(wait_when_idle) {}
 
   double now() const override {
     std::lock_guard lock(mutex_);
@@ -85,7 +85,7 @@ class VirtualClock final : public Clock {
         due();
         continue;
       }
-      if (external_ > 0) {
+      if (external_ > 0 || wait_when_idle_) {
         io_.restart();
         io_.run_one();  // blocks until someone posts (the guard keeps it from returning early)
         continue;
@@ -108,6 +108,9 @@ class VirtualClock final : public Clock {
 
   mutable std::mutex mutex_;
   double now_;
+  // A service's clock: with nothing to do, wait for posted work (a request) instead of returning.
+  // Time still only jumps to timers; waiting for a request takes no virtual time.
+  const bool wait_when_idle_;
   TimerId next_id_ = 0;
   std::map<std::pair<double, TimerId>, std::function<void()>> timers_;
   std::map<TimerId, double> ids_;
@@ -120,7 +123,11 @@ class VirtualClock final : public Clock {
 }  // namespace
 
 std::unique_ptr<Clock> make_virtual_clock(double start_epoch_s) {
-  return std::make_unique<VirtualClock>(start_epoch_s);
+  return std::make_unique<VirtualClock>(start_epoch_s, false);
+}
+
+std::unique_ptr<Clock> make_serving_virtual_clock(double start_epoch_s) {
+  return std::make_unique<VirtualClock>(start_epoch_s, true);
 }
 
 }  // namespace foundry::engine

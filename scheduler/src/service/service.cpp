@@ -74,7 +74,6 @@ struct Service::Impl {
     wake_in.bind(wake_endpoint);
     wake_out.connect(wake_endpoint);
     wake_out.set(zmq::sockopt::linger, 0);
-    start_sequence();
     backend.on_event_committed([this](std::int64_t) { wake(); });
   }
 
@@ -181,6 +180,8 @@ struct Service::Impl {
   }
 
   void run() {
+    // Here, not in the constructor: the backend may need the engine thread, running only now.
+    start_sequence();
     std::array<zmq::pollitem_t, 2> items{zmq::pollitem_t{router.handle(), 0, ZMQ_POLLIN, 0},
                                          zmq::pollitem_t{wake_in.handle(), 0, ZMQ_POLLIN, 0}};
     auto next_poll = std::chrono::steady_clock::now();

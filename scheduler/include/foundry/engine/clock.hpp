@@ -37,6 +37,9 @@ class Clock {
 // Virtual time starting at `start_epoch_s`. Deterministic: timers due at the same instant run in
 // the order they were scheduled.
 std::unique_ptr<Clock> make_virtual_clock(double start_epoch_s);
+// Virtual time for a service (foundryd --virtual-time): run() does not return when idle but waits
+// for posted work (a client's request), until stop().
+std::unique_ptr<Clock> make_serving_virtual_clock(double start_epoch_s);
 // Wall-clock time (system_clock for now(), steady_clock for waiting).
 std::unique_ptr<Clock> make_wall_clock();
 
