@@ -17,6 +17,8 @@ enum ExitCode : int {
   kExitBadInput = 3,     // a protocol, workcell or problem file is invalid
   kExitInfeasible = 4,   // no plan satisfies the constraints
   kExitPluginError = 5,  // a driver plugin could not be loaded or misbehaved
+  kExitHeld = 6,         // a run is held for an operator and nobody could answer (no terminal);
+                         // the database is consistent: answer, then run the same command again
 };
 
 // Thrown by a command to stop with `code`; the message (if any) goes to stderr.

@@ -306,6 +306,7 @@ void Engine::State::mark_violated(std::size_t i, const std::string& detail_json)
     todo.pop_back();
     if (!seen.insert(k).second) continue;
     LiveStep& s = steps[k];
+    if (k != i && terminal(s.state)) continue;  // ran before (e.g. an earlier attempt's data)
     s.violated = true;
     nlohmann::json detail = nlohmann::json::parse(detail_json, nullptr, false);
     if (!detail.is_object()) detail = nlohmann::json::object();
