@@ -147,6 +147,15 @@ TEST_F(EventReplay, EventsDeletedAtTheEnd) {
   EXPECT_TRUE(caught(report, {"deleted at the end"}));
 }
 
+TEST_F(EventReplay, ViolationMarkMissingFromData) {
+  auto store = store::Store::open(db_);
+  store->mark_constraint_violated("r1", "b", R"({"why":"late"})", 1170);
+  store.reset();
+  EXPECT_TRUE(check_event_replay(db_).ok()) << check_event_replay(db_).text();
+  sql("UPDATE measurements SET constraint_violated=0 WHERE name='OD600'");
+  EXPECT_TRUE(caught(check_event_replay(db_), {"step 'r1/b'", "1 measurement rows lack the constraint_violated mark"}));
+}
+
 TEST_F(EventReplay, EventForAStepThatDoesNotExist) {
   sql("INSERT INTO events(t, run_id, step_id, kind, detail_json) VALUES (1300, 'r2', 'zz', 'step_started', '{}')");
   EXPECT_TRUE(caught(check_event_replay(db_), {"step 'r2/zz' is not in the steps table"}));

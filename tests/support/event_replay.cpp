@@ -330,6 +330,16 @@ class Replayer {
     for (const auto& [key, step] : steps_)
       if (step.measurements > 0 && !seen.count(key))
         problem("step '" + name(key) + "': no measurement rows, the log's result had " + std::to_string(step.measurements));
+    // Data from a step that broke a time window carries the mark, whenever it was stored.
+    if (!has_column(db_, "measurements", "constraint_violated")) return;
+    Query flags(db_, "SELECT run_id, step_id, count(*) FROM measurements WHERE constraint_violated=0 GROUP BY run_id, step_id");
+    while (flags.next()) {
+      StepKey key{flags.text(0), flags.text(1)};
+      auto it = steps_.find(key);
+      if (it != steps_.end() && it->second.constraint_violated)
+        problem("step '" + name(key) + "': " + std::to_string(flags.integer(2)) +
+                " measurement rows lack the constraint_violated mark the log gave the step");
+    }
   }
 
   // A prompt is open exactly while its step is held.
