@@ -48,12 +48,11 @@ void add_gantt_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("gantt", "Draw runs as a Gantt chart (SVG and a self-contained HTML page)");
   cmd->footer(
       "Each device is a lane (the used vessels of an array under it); the plan in force is a dashed\n"
-      "outline above a solid bar of what ran; max-lag windows are shaded (give --protocol to see them);\n"
-      "failed steps, late starts and holds are marked. Hover a shape for its details.\n"
+      "outline above a solid bar of what ran; max-lag windows are shaded; failed steps, late starts,\n"
+      "holds and devices out of service are marked. Hover a shape for its details (docs/report.md).\n"
       "Examples:\n"
       "  foundry gantt --db build/demo/dbtl-demo.db --out build/demo/gantt\n"
-      "  foundry gantt --db run.db dbtl-quick-1 --out quick --workcell protocols/workcells/sim-foundry.json \\\n"
-      "      --protocol protocols/dbtl-quick.json\n"
+      "  foundry gantt --db run.db dbtl-quick-1 --out quick --workcell protocols/workcells/sim-foundry.json\n"
       "Exit codes: 0 written, 1 cannot write, 3 no such database/run or a bad workcell/protocol.");
   cmd->add_option("runs", options->runs, "Run ids to draw (default: every run in the database)");
   cmd->add_option("--db", options->db, "Database file")->capture_default_str();

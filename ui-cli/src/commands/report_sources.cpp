@@ -23,8 +23,8 @@ std::string listed(const std::vector<Diagnostic>& diagnostics) {
 void add_report_source_options(CLI::App& cmd, ReportSourceFiles& files) {
   cmd.add_option("--workcell", files.workcell, "Workcell file: lane order, device types and capacities");
   cmd.add_option("--protocol", files.protocols,
-                 "Protocol file(s) the runs came from, to show max-lag windows (expanded with their default "
-                 "values; steps are matched by id)");
+                 "Protocol file(s) the runs came from: max-lag windows for runs recorded before schema v2 "
+                 "(expanded with their default values; steps matched by id)");
 }
 
 LoadedSources load_report_sources(const ReportSourceFiles& files) {
