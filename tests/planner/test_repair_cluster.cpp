@@ -5,11 +5,13 @@
 #include <foundry/planner/planner.hpp>
 
 #include "planner/shift_repair.hpp"
+#include "problem_generator.hpp"
 #include "schedule_verifier.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 namespace foundry::planner {
@@ -122,6 +124,183 @@ TEST(ClusterRepair, NamesOnlyTheWindowsThatConflict) {
   EXPECT_EQ(why.rfind("no plan exists", 0), 0u) << why;
   EXPECT_NE(why.find("'c/sample'"), std::string::npos) << why;
   EXPECT_EQ(why.find("wide-sample"), std::string::npos) << why;
+}
+
+TEST(ClusterRepair, PostponesAJobAsAWholeAsTheLastResort) {
+  // x0 on "a" then x1 on "r" exactly when x0 ends; y0 (movable) holds r over [300, 600). The
+  // started z0 on "a" overruns to 250, so x0 and x1 must move, and r is busy after x1's new
+  // window. With every other path off, the job is postponed as a whole, past y0.
+  Problem p;
+  p.devices = {{"a", "a", 1, {}}, {"r", "r", 1, {}}};
+  p.jobs = {{"x", 1, 0, std::nullopt, {0, 1}}, {"y", 1, 0, std::nullopt, {2}}, {"z", 1, 0, std::nullopt, {3}}};
+  p.steps = {{"x0", "a", 100, {}, 0, {}, {}, std::nullopt},
+             {"x1", "r", 100, {{0, LagFrom::kEnd, 0, 0}}, 0, {}, {}, std::nullopt},
+             {"y0", "r", 300, {}, 1, {}, {}, std::nullopt},
+             {"z0", "a", 100, {}, 2, {}, {}, std::nullopt}};
+  Schedule before;
+  before.assignments = {{0, 0, 0, 100, 200}, {1, 1, 0, 200, 300}, {2, 1, 0, 300, 600}, {3, 0, 0, 0, 100}};
+  before.makespan = 600;
+  ASSERT_TRUE(testing::verify_schedule(p, before).empty());
+  Problem after = p;
+  after.steps[3].duration = 250;
+  after.steps[3].frozen = Frozen{0, 0, 0};
+
+  detail::ShiftRepairPaths only_postpone;
+  only_postpone.delay = only_postpone.pack = only_postpone.evict = false;
+  detail::ShiftRepairStats stats;
+  const auto postponed = detail::shift_repair(after, p, before, 50, Objective::kWeightedCompletion, &stats, only_postpone);
+  ASSERT_TRUE(postponed.has_value()) << stats.gave_up;
+  EXPECT_EQ(stats.postponed, 1u);
+  EXPECT_TRUE(testing::verify_schedule(after, *postponed).empty())
+      << testing::describe_violations(testing::verify_schedule(after, *postponed));
+  EXPECT_GE(postponed->assignments[1].start, 600);               // x1 after y0
+  EXPECT_EQ(postponed->assignments[2].start, 300);               // y0 stays
+  EXPECT_EQ(postponed->assignments[3].start, before.assignments[3].start);  // z0 started: stays
+
+  // With every path on, delaying x0 by the shortfall does it, and nothing is postponed.
+  detail::ShiftRepairStats all;
+  const auto delayed = detail::shift_repair(after, p, before, 50, Objective::kWeightedCompletion, &all);
+  ASSERT_TRUE(delayed.has_value()) << all.gave_up;
+  EXPECT_EQ(all.postponed, 0u);
+  EXPECT_TRUE(testing::verify_schedule(after, *delayed).empty());
+
+  // With postponing off too, the local repair gives up (and repair() would fall back).
+  only_postpone.postpone = false;
+  detail::ShiftRepairStats none;
+  EXPECT_FALSE(detail::shift_repair(after, p, before, 50, Objective::kWeightedCompletion, &none, only_postpone));
+  EXPECT_FALSE(none.proven);
+}
+
+// A lab like the repair bench's (bench/planner-repair): 12 device types x 5, chains of 4-12 steps
+// each starting 0-30 min after its predecessor ends, and plate-reader samples pinned 1-4 h into
+// long cultivations (a 15 min window). Own small LCG, so the same seed gives the same lab.
+Problem bench_like_lab(int steps, std::uint64_t seed) {
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+  auto between = [&](Time lo, Time hi) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + static_cast<Time>((x >> 33) % static_cast<std::uint64_t>(hi - lo + 1));
+  };
+  Problem p;
+  const char* types[12] = {"liquid_handler", "thermocycler", "incubator", "colony_picker", "bioreactor", "plate_reader",
+                           "centrifuge", "sealer", "shaker", "hotel", "imager", "dispenser"};
+  for (int t = 0; t < 12; ++t)
+    for (int k = 0; k < 5; ++k)
+      p.devices.push_back({std::string(types[t]) + "-" + std::to_string(k), types[t], t == 4 ? 24 : t == 2 ? 8 : 1, {}});
+  while (static_cast<int>(p.steps.size()) < steps) {
+    const std::size_t j = p.jobs.size();
+    Job job{"job" + std::to_string(j), static_cast<int>(between(1, 5)), between(0, 12 * 3600), std::nullopt, {}};
+    std::size_t cultivation = 0;
+    bool cultivating = false;
+    for (Time k = 0, length = between(4, 12); k < length; ++k) {
+      Step s;
+      s.id = job.id + "/s" + std::to_string(k);
+      s.job = j;
+      const std::size_t index = p.steps.size();
+      if (cultivating && between(0, 3) == 0) {
+        s.type = "plate_reader";
+        s.duration = between(5, 15) * 60;
+        const Time at = between(1, 4) * 3600;
+        s.after.push_back({cultivation, LagFrom::kStart, at, at + 900});
+      } else {
+        const auto t = static_cast<std::size_t>(between(0, 11));
+        s.type = types[t];
+        s.duration = t == 4 ? between(12, 24) * 3600 : between(2, 40) * 60;
+        if (k > 0) s.after.push_back({index - 1, LagFrom::kEnd, 0, between(0, 30) * 60});
+        if (t == 4) {
+          cultivation = index;
+          cultivating = true;
+        }
+      }
+      job.steps.push_back(index);
+      p.steps.push_back(s);
+    }
+    p.jobs.push_back(job);
+  }
+  return p;
+}
+
+struct RepairCounts {
+  std::uint64_t events = 0, repaired = 0, proven = 0, packed = 0, postponed = 0;
+};
+
+// Overrun after overrun (the running step that started last runs `extra` longer), through the
+// local repair alone: every plan it returns passes the verifier with started steps in place and
+// becomes the plan in force; every proof of infeasibility is checked against the full search.
+void overrun_after_overrun(Problem problem, int events, Time step, Time extra, RepairCounts& counts) {
+  PlanOptions first;
+  first.work_limit = 50000;
+  const PlanResult initial = plan(problem, first);
+  ASSERT_TRUE(initial.schedule.has_value());
+  Schedule current = *initial.schedule;
+  Time now = 0;
+  for (int e = 0; e < events; ++e) {
+    now += step;
+    const Assignment* late = nullptr;
+    for (const Assignment& a : current.assignments)
+      if (a.start < now && a.end > now && (!late || a.start > late->start)) late = &a;
+    if (!late) continue;
+    Problem after = problem;
+    after.steps[late->step].duration = (late->end - late->start) + extra + (e * 937) % 3000;
+    after.steps[late->step].frozen = Frozen{late->start, late->device, late->unit};
+    ++counts.events;
+    detail::ShiftRepairStats stats;
+    const auto local = detail::shift_repair(after, problem, current, now, Objective::kWeightedCompletion, &stats);
+    counts.packed += stats.packed;
+    counts.postponed += stats.postponed;
+    if (!local) {
+      if (stats.proven) {
+        // A proof must hold: the full search, given real effort, finds no plan either.
+        ++counts.proven;
+        PlanOptions full;
+        full.local_repair = false;
+        full.work_limit = 200000;
+        const PlanResult check = repair(after, problem, current, now, full);
+        EXPECT_FALSE(check.schedule.has_value() && testing::verify_schedule(after, *check.schedule).empty())
+            << "proved infeasible, yet a plan exists: " << stats.reason;
+      }
+      continue;
+    }
+    const auto violations = testing::verify_schedule(after, *local);
+    ASSERT_TRUE(violations.empty()) << testing::describe_violations(violations);
+    for (std::size_t s = 0; s < after.steps.size(); ++s) {
+      const Assignment& b = current.assignments[s];
+      const Assignment& a = local->assignments[s];
+      if (b.start < now) {
+        ASSERT_EQ(a.start, b.start) << after.steps[s].id;
+        ASSERT_EQ(a.device, b.device) << after.steps[s].id;
+        ASSERT_EQ(a.unit, b.unit) << after.steps[s].id;
+      } else {
+        ASSERT_GE(a.start, now) << after.steps[s].id;
+      }
+    }
+    ++counts.repaired;
+    problem = std::move(after);
+    current = *local;
+  }
+}
+
+TEST(ClusterRepair, CrowdedLabsOverrunAfterOverrun) {
+  RepairCounts counts;
+  for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    testing::LabProblemOptions options;
+    options.max_jobs = 16;
+    options.max_devices_per_type = static_cast<int>(seed % 2) + 1;
+    overrun_after_overrun(testing::generate_lab_problem(seed, options), 10, 3600, 2400, counts);
+  }
+  EXPECT_GT(counts.repaired, counts.events / 2);
+  EXPECT_GT(counts.proven, 0u);
+  EXPECT_GT(counts.packed, 0u);  // the packing path takes part
+}
+
+TEST(ClusterRepair, BenchLikeLabOverrunAfterOverrun) {
+  RepairCounts counts;
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    overrun_after_overrun(bench_like_lab(1500, seed), 40, 400, 600, counts);
+  }
+  EXPECT_GT(counts.repaired, counts.events / 2);
+  EXPECT_GT(counts.packed, 0u);
 }
 
 }  // namespace

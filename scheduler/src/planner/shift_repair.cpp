@@ -30,7 +30,8 @@ struct OutLag {
 
 class ShiftRepair {
  public:
-  ShiftRepair(const Problem& p, Time now, ShiftRepairStats& stats) : p_(p), now_(now), stats_(stats) {}
+  ShiftRepair(const Problem& p, Time now, ShiftRepairStats& stats, const ShiftRepairPaths& paths)
+      : p_(p), now_(now), stats_(stats), paths_(paths) {}
 
   // Loads the previous plan; false when the local repair does not apply.
   bool load(const Problem& previous_problem, const Schedule& previous);
@@ -81,10 +82,12 @@ class ShiftRepair {
   bool evict_and_put(size_t v, Blockers blockers);
   bool proven_shut(size_t v);
   bool pack_cluster(size_t v);
+  bool postpone(const std::vector<size_t>& tail, const std::vector<size_t>& order);
   bool proven_crowded(size_t v, std::string& reason, std::vector<std::string>& culprits);
   // The window v has in every plan when run for `dur`, from its lags to started steps, its
   // release and the current time alone; false when that window is not bounded above.
-  bool hard_window(size_t v, Time dur, Time& from, Time& to) const;
+  bool hard_window(size_t v, Time dur, Time& from, Time& to);
+  void compute_hard_windows();
   void take_out(size_t v);
   void put(size_t v, const Candidate& c);
   void push(size_t v) { queue_.push({start_[v], v}); }
@@ -98,11 +101,13 @@ class ShiftRepair {
   const Problem& p_;
   Time now_;
   ShiftRepairStats& stats_;
+  ShiftRepairPaths paths_;
   std::vector<std::vector<Way>> ways_;
   std::vector<std::vector<OutLag>> out_;
   std::vector<size_t> unit_base_;
   std::vector<Timeline> units_;
   std::vector<Time> start_, dur_, extra_lb_, earliest_, latest_;
+  std::vector<Time> hard_from_, hard_to_;  // every-plan windows of all steps, once needed
   std::vector<size_t> device_;
   std::vector<int> unit_;
   std::vector<char> fixed_, placed_, moved_, in_tail_, wedged_;
@@ -505,7 +510,7 @@ bool ShiftRepair::replace_tail(size_t job) {
 
   // First delaying predecessors (SGS with unscheduling); when that runs into a started step,
   // once more taking other jobs' steps out of the way instead.
-  bool delays = true;
+  bool delays = paths_.delay;
   for (int attempt = 0; attempt < 64; ++attempt) {
     for (size_t s : tail) take_out(s);
     bool placed_all = true;
@@ -522,14 +527,14 @@ bool ShiftRepair::replace_tail(size_t job) {
         placed_all = false;
         break;
       }
-      if (pack_cluster(s)) continue;
-      if (evict_and_put(s, Blockers::kImmovable)) continue;
-      if (wedges_broken_ < 64 && evict_and_put(s, Blockers::kPinned)) {
+      if (paths_.pack && pack_cluster(s)) continue;
+      if (paths_.evict && evict_and_put(s, Blockers::kImmovable)) continue;
+      if (paths_.evict && wedges_broken_ < 64 && evict_and_put(s, Blockers::kPinned)) {
         ++wedges_broken_;
         continue;
       }
       if (proven_shut(s)) return false;
-      if (!delays) return give_up("a time window is held shut by started steps");
+      if (!delays) return postpone(tail, order) || give_up("a time window is held shut by started steps");
       delays = false;
       for (size_t x : tail) extra_lb_[x] = kNever;
       placed_all = false;
@@ -540,7 +545,44 @@ bool ShiftRepair::replace_tail(size_t job) {
       return true;
     }
   }
-  return give_up("a job found no room for its time windows");
+  return postpone(tail, order) || give_up("a job found no room for its time windows");
+}
+
+// The last resort for a job whose windows found no room where it was: the job's unstarted steps
+// start later and later (15 min, then twice as much each time, up to about two weeks), each in
+// the earliest gap of its window, without moving any other job's steps. Later in the plan the
+// devices are freer, so this finds room unless started steps pin one of its windows.
+bool ShiftRepair::postpone(const std::vector<size_t>& tail, const std::vector<size_t>& order) {
+  if (!paths_.postpone) return false;
+  Time from = kForever;
+  for (size_t s : tail) from = std::min(from, std::max(earliest_[s], now_));
+  std::vector<char> head(p_.steps.size(), 0);
+  for (size_t s : tail) {
+    head[s] = 1;
+    for (const Lag& lag : p_.steps[s].after)
+      if (in_tail_[lag.pred] && lag.pred != s && lag.min_lag >= 0) head[s] = 0;
+  }
+  for (Time delay = 900; delay <= 16 * 86400; delay *= 2) {
+    for (size_t s : tail) {
+      take_out(s);
+      extra_lb_[s] = head[s] ? from + delay : kNever;
+    }
+    bool placed_all = true;
+    for (size_t s : order) {
+      const Candidate c = best_slot(s, Blockers::kAll);
+      if (c.t >= kForever || !c.inside()) {
+        placed_all = false;
+        break;
+      }
+      put(s, c);
+    }
+    if (placed_all) {
+      ++stats_.postponed;
+      for (size_t s : tail) push_neighbours(s);
+      return true;
+    }
+  }
+  return false;
 }
 
 // True (with the reason in stats) when no plan exists because v's window cannot be kept: no unit
@@ -575,19 +617,15 @@ bool ShiftRepair::proven_shut(size_t v) {
   return give_up("no plan exists");
 }
 
-bool ShiftRepair::hard_window(size_t v, Time dur, Time& from, Time& to) const {
-  from = std::max(now_, p_.jobs[p_.steps[v].job].release);
-  to = kForever;
+bool ShiftRepair::hard_window(size_t v, Time dur, Time& from, Time& to) {
+  if (hard_from_.empty()) compute_hard_windows();
+  from = hard_from_[v];
+  to = hard_to_[v];
   if (in_tail_[v]) {  // replace_tail worked out v's window along its job
     from = std::max(from, earliest_[v]);
     to = std::min(to, latest_[v]);
   }
-  for (const Lag& lag : p_.steps[v].after) {
-    if (!fixed_[lag.pred]) continue;
-    from = std::max(from, ref(lag.pred, lag.from) + lag.min_lag);
-    if (lag.max_lag) to = std::min(to, ref(lag.pred, lag.from) + *lag.max_lag);
-  }
-  for (const OutLag& o : out_[v]) {
+  for (const OutLag& o : out_[v]) {  // sharper with v's own duration
     if (!fixed_[o.succ]) continue;
     const Lag& lag = p_.steps[o.succ].after[o.lag];
     const Time own = lag.from == LagFrom::kEnd ? dur : 0;
@@ -595,6 +633,72 @@ bool ShiftRepair::hard_window(size_t v, Time dur, Time& from, Time& to) const {
     if (lag.max_lag) from = std::max(from, start_[o.succ] - *lag.max_lag - own);
   }
   return to < kForever;
+}
+
+// Windows that hold in every plan, from started steps, releases and the current time, carried
+// along the lags (shortest durations where a duration adds to a distance, longest where it
+// subtracts): a pass in lag order, one against it, and one more in order, so that a sample
+// pinned two steps away from a started step gets its window too.
+void ShiftRepair::compute_hard_windows() {
+  const size_t n = p_.steps.size();
+  hard_from_.assign(n, kNever);
+  hard_to_.assign(n, kForever);
+  std::vector<Time> shortest(n, kForever), longest(n, 0);
+  for (size_t s = 0; s < n; ++s) {
+    for (const Way& w : ways_[s]) {
+      shortest[s] = std::min(shortest[s], w.duration);
+      longest[s] = std::max(longest[s], w.duration);
+    }
+    if (fixed_[s]) {
+      hard_from_[s] = hard_to_[s] = start_[s];
+      shortest[s] = longest[s] = dur_[s];
+    } else {
+      hard_from_[s] = std::max(now_, p_.jobs[p_.steps[s].job].release);
+    }
+  }
+  // Lag order over the lags with min_lag >= 0 (Kahn); steps on a cycle of such lags come last.
+  std::vector<int> waiting(n, 0);
+  for (size_t s = 0; s < n; ++s)
+    for (const Lag& lag : p_.steps[s].after)
+      if (lag.min_lag >= 0 && lag.pred != s) ++waiting[s];
+  std::vector<size_t> order;
+  order.reserve(n);
+  for (size_t s = 0; s < n; ++s)
+    if (waiting[s] == 0) order.push_back(s);
+  for (size_t k = 0; k < order.size(); ++k)
+    for (const OutLag& o : out_[order[k]]) {
+      const Lag& lag = p_.steps[o.succ].after[o.lag];
+      if (lag.min_lag >= 0 && o.succ != order[k] && --waiting[o.succ] == 0) order.push_back(o.succ);
+    }
+  for (size_t s = 0; s < n; ++s)
+    if (waiting[s] > 0) order.push_back(s);
+  auto forward = [&] {
+    for (size_t s : order) {
+      if (fixed_[s]) continue;
+      for (const Lag& lag : p_.steps[s].after) {
+        const size_t q = lag.pred;
+        const bool end = lag.from == LagFrom::kEnd;
+        if (hard_from_[q] > kNever) hard_from_[s] = std::max(hard_from_[s], hard_from_[q] + (end ? shortest[q] : 0) + lag.min_lag);
+        if (lag.max_lag && hard_to_[q] < kForever)
+          hard_to_[s] = std::min(hard_to_[s], hard_to_[q] + (end ? longest[q] : 0) + *lag.max_lag);
+      }
+    }
+  };
+  auto backward = [&] {
+    for (size_t k = order.size(); k-- > 0;) {
+      const size_t s = order[k];
+      for (const Lag& lag : p_.steps[s].after) {
+        const size_t q = lag.pred;
+        if (fixed_[q]) continue;
+        const bool end = lag.from == LagFrom::kEnd;
+        if (hard_to_[s] < kForever) hard_to_[q] = std::min(hard_to_[q], hard_to_[s] - lag.min_lag - (end ? shortest[q] : 0));
+        if (lag.max_lag) hard_from_[q] = std::max(hard_from_[q], hard_from_[s] - *lag.max_lag - (end ? longest[q] : 0));
+      }
+    }
+  };
+  forward();
+  backward();
+  forward();
 }
 
 // A relaxation of the whole plan: v and the other unstarted steps that can only run on v's
@@ -910,10 +1014,10 @@ Schedule ShiftRepair::result(Objective objective) const {
 
 std::optional<Schedule> shift_repair(const Problem& problem, const Problem& previous_problem,
                                      const Schedule& previous, Time now, Objective objective,
-                                     ShiftRepairStats* stats) {
+                                     ShiftRepairStats* stats, const ShiftRepairPaths& paths) {
   ShiftRepairStats local;
   ShiftRepairStats& s = stats ? *stats : local;
-  ShiftRepair repair(problem, now, s);
+  ShiftRepair repair(problem, now, s, paths);
   if (!repair.load(previous_problem, previous)) {
     s.gave_up = "the event changed more than timings (steps added, multi-resource steps, ...)";
     return std::nullopt;

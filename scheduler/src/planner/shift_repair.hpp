@@ -22,10 +22,21 @@ struct ShiftRepairStats {
   std::uint64_t packings = 0;       // clusters of steps packed again together (tried)
   std::uint64_t packed = 0;         // ... and packed
   std::uint64_t packing_work = 0;   // gap searches those packings and the proofs took
+  std::uint64_t postponed = 0;      // jobs started later as a whole (the last resort)
   const char* gave_up = "";   // why no plan came out (empty when one did)
   bool proven = false;        // no plan exists at all: `reason` and `culprits` say why
   std::string reason;
   std::vector<std::string> culprits;
+};
+
+// Which ways of making room for a job the repair may use, in this order (all by default; tests
+// switch some off to reach the later ones): delaying a predecessor by the shortfall, packing the
+// crowded window again, taking other jobs' steps out of the way, postponing the job as a whole.
+struct ShiftRepairPaths {
+  bool delay = true;
+  bool pack = true;
+  bool evict = true;
+  bool postpone = true;
 };
 
 // The repaired plan, checked against every constraint before it is returned; nullopt when the
@@ -35,6 +46,6 @@ struct ShiftRepairStats {
 // (frozen, or started before `now` in `previous`) keep start, device and unit.
 std::optional<Schedule> shift_repair(const Problem& problem, const Problem& previous_problem,
                                      const Schedule& previous, Time now, Objective objective,
-                                     ShiftRepairStats* stats = nullptr);
+                                     ShiftRepairStats* stats = nullptr, const ShiftRepairPaths& paths = {});
 
 }  // namespace foundry::planner::detail
