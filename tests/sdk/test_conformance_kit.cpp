@@ -120,6 +120,16 @@ TEST(ConformanceKit, FailsAnIncompleteOperationDescription) {
   EXPECT_EQ(report.find("kit-device", "read", "duration")->status, CheckStatus::skipped);
 }
 
+TEST(ConformanceKit, FailsMalformedDeclaredErrorsNamingEachEntry) {
+  auto report = check("bad_errors");
+  EXPECT_EQ(failed(report), (std::set<std::string>{"kit-device/mix:description"}));
+  const auto& detail = report.find("kit-device", "mix", "description")->detail;
+  EXPECT_NE(detail.find("errors[0].id: must be an identifier"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("errors[1].description: must be a non-empty string"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("errors[2].id: 'jam' is declared twice"), std::string::npos) << detail;
+  EXPECT_NE(detail.find("errors[3]: must be an object"), std::string::npos) << detail;
+}
+
 TEST(ConformanceKit, FailsADriverThatForgetsFinishedCommands) {
   auto report = check("forgets_state");
   EXPECT_EQ(failed(report), (std::set<std::string>{"kit-device/:state-finished", "kit-device/:state-running"}));

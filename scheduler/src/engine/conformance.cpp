@@ -139,7 +139,13 @@ class ModelChecker {
     for (const auto& op : model_["operations"]) operations_.push_back(check_operation_description(op));
     clock_ = make_virtual_clock(kVirtualStart);
     try {
-      session_ = std::make_unique<DriverSession>(library_, name_, report_.settings_json, *clock_);
+      if (options_.isolated) {
+        DriverHostOptions host = options_.driver_host;
+        host.plugin = report_.file;
+        session_ = std::make_unique<DriverSession>(host, name_, report_.settings_json, *clock_);
+      } else {
+        session_ = std::make_unique<DriverSession>(library_, name_, report_.settings_json, *clock_);
+      }
     } catch (const PluginError& e) {
       add("", "create", CheckStatus::failed, e.reason());
       return;  // nothing else can run without an instance
@@ -581,6 +587,7 @@ ConformanceReport check_driver_conformance(const std::filesystem::path& plugin, 
   ConformanceReport report;
   report.file = plugin;
   report.settings_json = settings.dump();
+  report.isolated = options.isolated;
   DriverLogCapture capture(report.driver_log);
 
   std::shared_ptr<PluginLibrary> library;

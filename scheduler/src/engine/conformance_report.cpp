@@ -74,7 +74,7 @@ std::string ConformanceReport::text() const {
   if (!vendor.empty()) out << " by " << vendor;
   out << "\n  file      " << file.string() << "\n";
   out << "  host      Foundry " << host_version() << ", driver ABI " << host_abi()
-      << "; simulation on a virtual clock\n";
+      << "; simulation on a virtual clock" << (isolated ? "; driver in a foundry-driver-host process" : "") << "\n";
   out << "  settings  " << settings_json << "\n\n";
 
   std::size_t width = 6;
@@ -104,6 +104,7 @@ std::string ConformanceReport::json() const {
   doc["plugin"] = {{"name", plugin_name}, {"vendor", vendor}, {"version", version}, {"file", file.string()}};
   doc["host"] = {{"foundry_version", host_version()}, {"driver_abi", host_abi()}, {"clock", "virtual"}};
   doc["settings"] = nlohmann::json::parse(settings_json.empty() ? "{}" : settings_json);
+  doc["isolated"] = isolated;
   doc["passed"] = passed();
   nlohmann::json list = nlohmann::json::array();
   for (const auto& check : checks)

@@ -7,6 +7,7 @@
 //   FOUNDRY_KIT_FAULT_LAX_VALIDATION   runs with wrong-typed parameters       -> validation-error
 //   FOUNDRY_KIT_FAULT_BAD_DESCRIPTION  "read" lacks idempotent and duration_s -> description
 //   FOUNDRY_KIT_FAULT_FORGETS_STATE    command_state() forgets finished ids   -> state-finished
+//   FOUNDRY_KIT_FAULT_BAD_ERRORS       "mix" declares malformed errors        -> description
 //
 // Model "kit-device" (1 unit). Operations:
 //   mix  {speed_rpm: 100..2000 (required), duration_s: (0, 3600], default 60}; with an example.
@@ -42,7 +43,14 @@ const char* describe() {
           "duration_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "default": 60}}},
        "result": {"type": "object", "required": ["speed_rpm"], "properties": {"speed_rpm": {"type": "integer"}}},
        "duration_s": {"nominal": 60, "min": 1, "max": 3600},
-       "example": {"speed_rpm": 500, "duration_s": 120}},
+       "example": {"speed_rpm": 500, "duration_s": 120},)"
+#ifdef FOUNDRY_KIT_FAULT_BAD_ERRORS
+         R"( "errors": [{"id": "9lives", "description": "starts with a digit"}, {"id": "jam", "description": ""},
+                      {"id": "jam", "description": "declared twice"}, "not an object"]},)"
+#else
+         R"( "errors": [{"id": "motor_stall", "description": "the stirrer motor stalled; check the vessel"}]},)"
+#endif
+      R"(
       {"name": "read",)"
 #ifndef FOUNDRY_KIT_FAULT_BAD_DESCRIPTION
          R"( "idempotent": true, "duration_s": {"nominal": 30, "min": 30, "max": 30},)"

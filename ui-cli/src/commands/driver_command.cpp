@@ -1,4 +1,4 @@
-// foundry driver check PLUGIN [--model M] [--settings JSON] [--report FILE] [--json]
+// foundry driver check PLUGIN [--model M] [--settings JSON] [--report FILE] [--json] [--isolated]
 // Runs the driver conformance kit (foundry/engine/conformance.hpp) on a plugin, found by path or
 // by name like a workcell's "plugin" (FOUNDRY_DRIVER_PATH, then the built-in driver directory).
 // Prints one PASS/FAIL/SKIP line per check, writes the same report to FILE if asked, and exits
@@ -25,6 +25,7 @@ struct CheckOptions {
   std::string settings = "{}";
   std::string report_file;
   bool json = false;
+  bool isolated = false;
 };
 
 void write_report(const std::string& file, const std::string& text) {
@@ -42,6 +43,7 @@ void check(const CheckOptions& options) {
   engine::ConformanceOptions kit;
   kit.model = options.model;
   kit.settings_json = options.settings;
+  kit.isolated = options.isolated;
   engine::ConformanceReport report;
   try {
     report = engine::check_driver_conformance(plugin, kit);
@@ -69,12 +71,15 @@ void add_driver_command(CLI::App& app) {
       "and cancel. One PASS/FAIL/SKIP line per check; exit code 0 only when nothing failed\n"
       "(1: a check failed, 5: the plugin cannot be loaded, 2: unknown model or bad settings).\n"
       "Example:\n"
-      "  foundry driver check ./acme_platesealer.so --report conformance.txt");
+      "  foundry driver check ./acme_platesealer.so --report conformance.txt\n"
+      "  foundry driver check ./acme_platesealer.so --isolated   # survive a crashing driver");
   cmd->add_option("plugin", options->plugin, "Plugin file, or a name found on FOUNDRY_DRIVER_PATH")->required();
   cmd->add_option("--model,-m", options->model, "Check only this model (default: every model)");
   cmd->add_option("--settings,-s", options->settings, "Driver settings as a JSON object (default {})");
   cmd->add_option("--report,-r", options->report_file, "Also write the report to this file");
   cmd->add_flag("--json", options->json, "Print (and write) the report as JSON");
+  cmd->add_flag("--isolated", options->isolated,
+                "Run the driver in a foundry-driver-host process: a crash or hang fails a check, not the kit");
   cmd->callback([options] { check(*options); });
 }
 

@@ -11,6 +11,8 @@
 // docs/driver-sdk.md explains each check and what a failure means.
 #pragma once
 
+#include <foundry/engine/driver_host.hpp>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -33,6 +35,7 @@ struct ConformanceReport {
   std::string vendor;
   std::string version;
   std::string settings_json;
+  bool isolated = false;  // the driver ran in a foundry-driver-host process
   std::vector<ConformanceCheck> checks;
   std::vector<std::string> driver_log;  // what the driver logged while being checked
 
@@ -52,6 +55,12 @@ struct ConformanceOptions {
   // How long to wait in real time for a command whose driver still owes an answer once virtual
   // time has run out (drivers reporting from their own threads).
   double wall_grace_s = 2.0;
+  // Run each model's driver instance in a foundry-driver-host process (the engine's fault
+  // isolation), so a driver that crashes, aborts or hangs fails the check it was in instead of
+  // taking the kit down. `driver_host.plugin` is set by the kit; the rest are the host options
+  // (program, timeouts, restarts). The description is still read in the kit's own process.
+  bool isolated = false;
+  DriverHostOptions driver_host;
 };
 
 // Loads `plugin` and runs every check. Faults of the plugin are failed checks, never exceptions.
