@@ -158,7 +158,8 @@ int serve(const Options& options) {
   service_options.poll_interval_ms = options.poll_ms;
   service_options.handler.protocols_dir =
       options.protocols.empty() ? fs::absolute(options.workcell).parent_path().parent_path() : fs::path(options.protocols);
-  service_options.handler.max_request_bytes = std::min<std::size_t>(1u << 20, options.max_message_bytes);
+  // Requests up to half the transport limit get a "too_large" reply rather than a dropped connection.
+  service_options.handler.max_request_bytes = std::min<std::size_t>(1u << 20, options.max_message_bytes / 2);
   if (options.bind.empty() || options.stream_bind.empty()) {
     fs::path sockets = options.db + ".sock";
     make_private_dir(sockets);

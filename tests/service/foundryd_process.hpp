@@ -1,0 +1,128 @@
+// A real foundryd for end-to-end tests: its own temporary directory, keys for one client of each
+// role, loopback TCP on ports the system picks (read back from --ready-file), virtual time.
+// Stopped with SIGTERM (and checked to exit 0) when the object goes.
+#pragma once
+
+#include "service_test_env.hpp"
+
+#include <foundry/client/client.hpp>
+#include <foundry/service/access.hpp>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+namespace foundry::service::testing {
+
+inline std::filesystem::path foundryd_binary() { return std::filesystem::path(FOUNDRY_BINARY_DIR) / "bin/foundryd"; }
+
+class FoundrydProcess {
+ public:
+  explicit FoundrydProcess(std::vector<std::string> extra_args = {}) {
+    std::random_device random;
+    dir_ = std::filesystem::temp_directory_path() / ("foundryd-test-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(random()));
+    std::filesystem::create_directories(dir_ / "keys");
+    ::chmod((dir_ / "keys").c_str(), 0700);
+    write_key_pair(dir_ / "keys", "server", generate_key_pair());
+    for (auto role : {Role::kStaff, Role::kLearner, Role::kViewer}) {
+      auto keys = generate_key_pair();
+      std::string name(role_name(role));
+      write_key_pair(dir_ / "keys", name, keys);
+      AllowList::add(dir_ / "keys/allowed_clients", keys.public_key, role, name);
+    }
+    // A key pair that is not on the allow-list.
+    write_key_pair(dir_ / "keys", "stranger", generate_key_pair());
+    start(std::move(extra_args));
+  }
+
+  ~FoundrydProcess() {
+    int status = stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "foundryd did not stop cleanly: " << status;
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // SIGTERM, wait; returns the wait status (or the one already collected).
+  int stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, &status_, 0);
+      pid_ = -1;
+    }
+    return status_;
+  }
+  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::filesystem::path db() const { return dir_ / "lab.db"; }
+  std::filesystem::path log() const { return dir_ / "foundryd.log"; }
+  const std::string& api() const { return api_; }
+  const std::string& stream() const { return stream_; }
+  std::string log_text() const {
+    std::ifstream in(log());
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  client::Client client(const std::string& key_name, double timeout_s = 5, int retries = 2) const {
+    return client::Client::from_key_files(api_, dir_ / "keys/server.pub", dir_ / ("keys/" + key_name + ".secret"),
+                                          timeout_s, retries);
+  }
+
+ private:
+  void start(std::vector<std::string> extra) {
+    auto ready = dir_ / "ready.json";
+    std::vector<std::string> args{foundryd_binary().string(),
+                                  "--workcell", workcell_file().string(),
+                                  "--db", db().string(),
+                                  "--keys", (dir_ / "keys").string(),
+                                  "--protocols", protocols_dir().string(),
+                                  "--bind", "tcp://127.0.0.1:*",
+                                  "--stream-bind", "tcp://127.0.0.1:*",
+                                  "--ready-file", ready.string(),
+                                  "--virtual-time"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      auto log_file = log().string();
+      if (!std::freopen(log_file.c_str(), "w", stdout) || !std::freopen(log_file.c_str(), "a", stderr)) ::_exit(126);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(ready)) {
+      if (!alive()) {
+        ADD_FAILURE() << "foundryd exited at start:\n" << log_text();
+        return;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "foundryd not ready after 30 s:\n" << log_text();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::ifstream in(ready);
+    auto endpoints = nlohmann::json::parse(in);
+    api_ = endpoints.at("api").get<std::string>();
+    stream_ = endpoints.at("stream").get<std::string>();
+  }
+
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  int status_ = 0;
+  std::string api_, stream_;
+};
+
+}  // namespace foundry::service::testing
