@@ -5,6 +5,8 @@
 // On an instrument PC, start it by hand or as a service and name its endpoint in the workcell
 // (settings "driver_host": {"endpoint": "tcp://instrument-pc:5555"}):
 //   foundry-driver-host --plugin /opt/vendor/lh.so --endpoint tcp://0.0.0.0:5555 --settings '{"port":"/dev/ttyUSB0"}'
+// On a lab network, encrypt and authenticate with CURVE: --curve-key-file host.secret
+// --allowed-clients engines.txt; the workcell then gives "server_public_key" and "client_key_file".
 #include <foundry/engine/driver_host_server.hpp>
 #include <foundry/version.h>
 
@@ -28,8 +30,15 @@ int main(int argc, char** argv) {
   app.add_option("--memory-limit-mb", options.memory_limit_mb, "address-space limit of this process (RLIMIT_AS)")
       ->check(CLI::PositiveNumber);
   app.add_option("--parent-pid", options.parent_pid, "set by a spawning engine: exit when it does");
+  std::string curve_key_file, allowed_clients_file;
+  app.add_option("--curve-key-file", curve_key_file,
+                 "CURVE: this host's key pair file (public = ..., secret = ...; see foundry keys)");
+  app.add_option("--allowed-clients", allowed_clients_file,
+                 "CURVE: file of the engine public keys this host admits, one a line; all others are refused");
   CLI11_PARSE(app, argc, argv);
   options.plugin = plugin;
+  options.curve_key_file = curve_key_file;
+  options.allowed_clients_file = allowed_clients_file;
   try {
     return foundry::engine::run_driver_host(options);
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "driver_host_link.hpp"
 
 #include "driver_host_process.hpp"
+#include "driver_host_curve.hpp"
 #include "driver_host_protocol.hpp"
 
 #include <spdlog/spdlog.h>
@@ -102,6 +103,10 @@ struct DriverHostLink::Io {
     }
     socket.emplace(context, zmq::socket_type::dealer);
     host_protocol::configure(*socket);
+    if (!options().server_public_key.empty()) {
+      // Read at every (re)connection: a key rotated on disk is picked up without a restart.
+      curve::make_client(*socket, options().server_public_key, curve::read_key_file(options().client_key_file));
+    }
     socket->connect(endpoint);  // ZeroMQ retries until the host has bound: no start-up race
     up = true;
     last_reply = last_heartbeat = Steady::now();

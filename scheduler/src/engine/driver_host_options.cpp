@@ -1,6 +1,8 @@
 // Reading a device's "driver_host" settings, and finding the foundry-driver-host program.
 #include <foundry/engine/driver_host.hpp>
 
+#include "driver_host_curve.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -73,12 +75,32 @@ DriverHostSettings split_driver_host_settings(const std::string& settings_json) 
         if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > 1000)
           bad(key, "must be an integer from 0 to 1000");
         o.max_restarts = value.get<int>();
+      } else if (key == "server_public_key") {
+        if (!value.is_string() || !curve::is_z85_key(value.get<std::string>()))
+          bad(key, "must be the host's CURVE public key: 40 Z85 characters");
+        o.server_public_key = value.get<std::string>();
+      } else if (key == "client_key_file") {
+        if (!value.is_string() || value.get<std::string>().empty()) bad(key, "must be the path of this engine's key pair file");
+        o.client_key_file = value.get<std::string>();
+        try {
+          if (curve::read_key_file(o.client_key_file).secret_key.empty())
+            bad(key, o.client_key_file.string() + ": no 'secret = ...' line (a key pair file is needed, not a .pub)");
+        } catch (const std::invalid_argument& e) {
+          if (std::string(e.what()).rfind(kWhere, 0) == 0) throw;
+          bad(key, e.what());
+        }
       } else {
         bad(key, "unknown option (known: endpoint, program, heartbeat_interval_s, reply_timeout_s, "
-                 "start_timeout_s, memory_limit_mb, restart_delay_s, restart_delay_max_s, max_restarts)");
+                 "start_timeout_s, memory_limit_mb, restart_delay_s, restart_delay_max_s, max_restarts, "
+                 "server_public_key, client_key_file)");
       }
     }
     if (o.restart_delay_max_s < o.restart_delay_s) bad("restart_delay_max_s", "must not be below restart_delay_s");
+    if (o.server_public_key.empty() != o.client_key_file.empty())
+      bad(o.server_public_key.empty() ? "server_public_key" : "client_key_file",
+          "CURVE needs both server_public_key and client_key_file");
+    if (!o.server_public_key.empty() && o.endpoint.rfind("tcp://", 0) != 0)
+      bad("server_public_key", "CURVE is for a host on a tcp:// endpoint (a spawned host's ipc:// socket is private)");
     if (!o.endpoint.empty() && o.memory_limit_mb > 0)
       bad("memory_limit_mb", "applies to a spawned host only; start the host at " + o.endpoint +
                                  " with --memory-limit-mb instead");

@@ -3,6 +3,7 @@
 #include <foundry/engine/driver_host_server.hpp>
 #include <foundry/engine/plugin_library.hpp>
 
+#include "driver_host_curve.hpp"
 #include "driver_host_protocol.hpp"
 
 #include <nlohmann/json.hpp>
@@ -77,6 +78,21 @@ class HostServer {
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     socket_ = zmq::socket_t(context_, zmq::socket_type::router);
     host_protocol::configure(socket_);
+    if (!options_.curve_key_file.empty() || !options_.allowed_clients_file.empty()) {
+      try {
+        if (options_.curve_key_file.empty() || options_.allowed_clients_file.empty())
+          throw std::invalid_argument("CURVE needs both --curve-key-file and --allowed-clients");
+        const auto keys = curve::read_key_file(options_.curve_key_file);
+        // The handler first: libzmq admits any CURVE client while no ZAP handler is bound.
+        zap_ = std::make_unique<curve::ZapHandler>(context_, curve::read_allowed_clients(options_.allowed_clients_file));
+        curve::make_server(socket_, keys);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "foundry-driver-host: " << e.what() << "\n";
+        socket_.close();
+        zap_.reset();
+        return 2;
+      }
+    }
     try {
       socket_.bind(options_.endpoint);
     } catch (const zmq::error_t& e) {
@@ -103,6 +119,7 @@ class HostServer {
     destroy_instance();
     flush_outbox();
     socket_.close();
+    zap_.reset();
     context_.close();
     ::close(wake_fd_);
     return 0;
@@ -442,6 +459,7 @@ class HostServer {
   std::shared_ptr<PluginLibrary> library_;
   std::string load_error_;
   zmq::context_t context_{1};
+  std::unique_ptr<curve::ZapHandler> zap_;  // with CURVE; before context_ is closed
   zmq::socket_t socket_;
   int wake_fd_ = -1;
   bool done_ = false;

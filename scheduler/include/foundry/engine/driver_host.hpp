@@ -27,6 +27,11 @@ struct DriverHostOptions {
   double restart_delay_s = 0.5;       // back-off before the first restart; doubles per failed attempt
   double restart_delay_max_s = 30.0;  // ... up to this
   int max_restarts = 8;               // consecutive faults without a healthy command before giving up
+  // CURVE for a host on tcp:// (both or neither): the host's public key (Z85, 40 characters) and
+  // this engine's key pair file ("public = ..." and "secret = ..." lines, as `foundry keys` writes).
+  // The host admits only client keys in its --allowed-clients file.
+  std::string server_public_key;
+  std::filesystem::path client_key_file;
 };
 
 // A device's driver settings split into the host options (the "driver_host" object, e.g.

@@ -1,0 +1,171 @@
+// A standalone driver host on tcp:// with CURVE: the engine knows the host's public key and has a
+// key pair of its own; the host's ZAP handler admits only the engine keys in its allow file. A
+// client with an unknown key, a client expecting another server key and a plain (non-CURVE) client
+// are all refused, and the host goes on serving the allowed one.
+#include "isolation_support.hpp"
+
+#include <zmq.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+extern char** environ;
+
+using namespace foundry;
+
+namespace {
+
+struct Keys {
+  std::string public_key, secret_key;
+};
+
+Keys new_keys() {
+  char pub[41] = {}, sec[41] = {};
+  EXPECT_EQ(zmq_curve_keypair(pub, sec), 0);
+  return {pub, sec};
+}
+
+std::filesystem::path write_key_file(const std::filesystem::path& file, const Keys& keys) {
+  std::ofstream(file) << "# a test key pair\npublic = " << keys.public_key << "\nsecret = " << keys.secret_key << "\n";
+  return file;
+}
+
+// foundry-driver-host with CURVE on tcp://127.0.0.1:*; reads the port it reports.
+class CurveHost {
+ public:
+  CurveHost(const std::filesystem::path& key_file, const std::filesystem::path& allowed) {
+    int out[2];
+    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    std::vector<std::string> args = {FOUNDRY_DRIVER_HOST_PROGRAM, "--plugin", test::engine_test_plugin("foundry_test_driver").string(),
+                                     "--endpoint", "tcp://127.0.0.1:*", "--model", "bench-device",
+                                     "--curve-key-file", key_file.string(), "--allowed-clients", allowed.string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    FILE* lines = ::fdopen(out[0], "r");
+    char line[256] = {};
+    if (std::fgets(line, sizeof line, lines)) {
+      const std::string text = line, prefix = "listening on ";
+      if (text.rfind(prefix, 0) == 0) endpoint_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
+    }
+    std::fclose(lines);
+  }
+  ~CurveHost() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  CurveHost(const CurveHost&) = delete;
+  CurveHost& operator=(const CurveHost&) = delete;
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string endpoint_;
+};
+
+class DriverHostCurve : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("foundry-curve-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    server_ = new_keys();
+    engine_ = new_keys();
+    write_key_file(dir_ / "host.secret", server_);
+    write_key_file(dir_ / "engine.secret", engine_);
+    write_key_file(dir_ / "stranger.secret", new_keys());
+    std::ofstream(dir_ / "allowed.txt") << "# engines allowed to drive this instrument\n" << engine_.public_key << " lab-engine\n";
+    host_ = std::make_unique<CurveHost>(dir_ / "host.secret", dir_ / "allowed.txt");
+    ASSERT_EQ(host_->endpoint().rfind("tcp://127.0.0.1:", 0), 0u) << host_->endpoint();
+  }
+  void TearDown() override {
+    host_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  engine::DriverHostOptions options(const std::string& server_key, const std::filesystem::path& client_keys) const {
+    auto o = test::quick_host("foundry_test_driver.so");  // a label: the plugin is the host's
+    o.endpoint = host_->endpoint();
+    o.server_public_key = server_key;
+    o.client_key_file = client_keys;
+    o.start_timeout_s = 1.5;
+    o.max_restarts = 0;
+    return o;
+  }
+  // Connecting with `o` is refused: the session cannot be created.
+  void expect_refused(const engine::DriverHostOptions& o, const char* who) {
+    auto clock = engine::make_virtual_clock(0.0);
+    EXPECT_THROW(engine::DriverSession(o, "bench-device", "{}", *clock), engine::PluginError) << who;
+  }
+  void expect_served() {
+    auto clock = engine::make_virtual_clock(0.0);
+    engine::DriverSession session(options(server_.public_key, dir_ / "engine.secret"), "bench-device", "{}", *clock);
+    auto run = test::run_command(session, *clock, "work", R"({"duration_s": 5})");
+    ASSERT_TRUE(run.outcome);
+    EXPECT_TRUE(run.outcome->ok) << run.outcome->message;
+  }
+
+  std::filesystem::path dir_;
+  Keys server_, engine_;
+  std::unique_ptr<CurveHost> host_;
+};
+
+TEST_F(DriverHostCurve, AnAllowedEngineKeyIsServed) { expect_served(); }
+
+TEST_F(DriverHostCurve, AnUnknownClientKeyIsRefusedAndTheHostServesOn) {
+  expect_refused(options(server_.public_key, dir_ / "stranger.secret"), "a key not in the allow file");
+  expect_served();
+}
+
+TEST_F(DriverHostCurve, AClientExpectingAnotherServerKeyIsRefused) {
+  expect_refused(options(new_keys().public_key, dir_ / "engine.secret"), "the wrong server key");
+  expect_served();
+}
+
+TEST_F(DriverHostCurve, APlainClientIsRefused) {
+  auto plain = options("", "");
+  expect_refused(plain, "no CURVE at all");
+  expect_served();
+}
+
+TEST(DriverHostCurveSettings, KeysAreCheckedWhenTheWorkcellIsRead) {
+  auto message = [](const std::string& settings) {
+    try {
+      engine::split_driver_host_settings(settings);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message(R"({"driver_host": {"endpoint": "tcp://10.0.0.7:5555", "server_public_key": "short"}})"),
+            "settings/driver_host/server_public_key: must be the host's CURVE public key: 40 Z85 characters");
+  EXPECT_EQ(message(R"({"driver_host": {"endpoint": "tcp://10.0.0.7:5555", "client_key_file": "/no/such/file"}})"),
+            "settings/driver_host/client_key_file: /no/such/file: cannot read the key file: No such file or directory");
+  const std::string key = new_keys().public_key;
+  EXPECT_EQ(message(R"({"driver_host": {"endpoint": "tcp://10.0.0.7:5555", "server_public_key": ")" + key + R"("}})"),
+            "settings/driver_host/client_key_file: CURVE needs both server_public_key and client_key_file");
+  const auto pair = std::filesystem::temp_directory_path() / ("foundry-curve-settings-" + std::to_string(::getpid()));
+  write_key_file(pair, new_keys());
+  EXPECT_EQ(message(R"({"driver_host": {"server_public_key": ")" + key + R"(", "client_key_file": ")" + pair.string() + R"("}})"),
+            "settings/driver_host/server_public_key: CURVE is for a host on a tcp:// endpoint (a spawned host's ipc:// "
+            "socket is private)");
+  EXPECT_EQ(message(R"({"driver_host": {"endpoint": "tcp://10.0.0.7:5555", "server_public_key": ")" + key +
+                    R"(", "client_key_file": ")" + pair.string() + R"("}})"),
+            "accepted");
+  std::filesystem::remove(pair);
+}
+
+}  // namespace
