@@ -5,6 +5,7 @@
 #include <foundry/sim/model_spec.hpp>
 #include <foundry/sim/random.hpp>
 #include <foundry/sim/sim_driver.hpp>
+#include <foundry/sim/sim_plugin.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -70,17 +71,6 @@ class Incubator final : public foundry::sim::SimDriver {
   }
 };
 
-const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({model()});
-  return text.c_str();
-}
-
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model_name, const std::string& settings,
-                                                foundry::driver::Host host) {
-  if (model_name != model().model) return nullptr;
-  return std::make_unique<Incubator>(host, foundry::sim::parse_settings(settings, settings_schema));
-}
-
 }  // namespace
 
-FOUNDRY_DRIVER_PLUGIN("org.foundry.sim.incubator", describe, create)
+FOUNDRY_SIM_PLUGIN("org.foundry.sim.incubator", Incubator, model, settings_schema)

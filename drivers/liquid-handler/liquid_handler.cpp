@@ -9,6 +9,7 @@
 #include <foundry/sim/design.hpp>
 #include <foundry/sim/model_spec.hpp>
 #include <foundry/sim/sim_driver.hpp>
+#include <foundry/sim/sim_plugin.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -286,18 +287,6 @@ class LiquidHandler final : public foundry::sim::SimDriver {
   bool tips_on_head_ = false;
 };
 
-const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(
-      model(), {{"transfer", R"({"source": {"labware": "parts", "well": "A1"}, "destination": {"labware": "assembly", "well": "A1"}, "volume_ul": 10})"}})});
-  return text.c_str();
-}
-
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model_name, const std::string& settings,
-                                                foundry::driver::Host host) {
-  if (model_name != model().model) return nullptr;
-  return std::make_unique<LiquidHandler>(host, foundry::sim::parse_settings(settings, settings_schema));
-}
-
 }  // namespace
 
-FOUNDRY_DRIVER_PLUGIN("org.foundry.sim.liquid-handler", describe, create)
+FOUNDRY_SIM_PLUGIN("org.foundry.sim.liquid-handler", LiquidHandler, model, settings_schema, {"transfer", R"({"source": {"labware": "parts", "well": "A1"}, "destination": {"labware": "assembly", "well": "A1"}, "volume_ul": 10})"})

@@ -8,6 +8,7 @@
 #include <foundry/sim/model_spec.hpp>
 #include <foundry/sim/random.hpp>
 #include <foundry/sim/sim_driver.hpp>
+#include <foundry/sim/sim_plugin.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -141,19 +142,7 @@ class PlateReader final : public foundry::sim::SimDriver {
   foundry::sim::Landscape landscape_;
 };
 
-const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(
-      model(), {{"read_absorbance", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"},
-                {"read_fluorescence", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"}})});
-  return text.c_str();
-}
-
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model_name, const std::string& settings,
-                                                foundry::driver::Host host) {
-  if (model_name != model().model) return nullptr;
-  return std::make_unique<PlateReader>(host, foundry::sim::parse_settings(settings));
-}
-
 }  // namespace
 
-FOUNDRY_DRIVER_PLUGIN("org.foundry.sim.plate-reader", describe, create)
+FOUNDRY_SIM_PLUGIN("org.foundry.sim.plate-reader", PlateReader, model, nullptr, {"read_absorbance", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"},
+                {"read_fluorescence", R"({"design": {"id": "d01", "promoter": "J23100", "rbs": "B0034", "gene": "var3"}, "culture_hours": 4})"})

@@ -7,6 +7,7 @@
 // there (`moved: false`), so re-running a move is harmless: the operation is idempotent.
 #include <foundry/sim/model_spec.hpp>
 #include <foundry/sim/sim_driver.hpp>
+#include <foundry/sim/sim_plugin.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -115,17 +116,6 @@ class RobotArm final : public foundry::sim::SimDriver {
   std::map<std::string, std::optional<std::string>> nests_;
 };
 
-const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({model()});
-  return text.c_str();
-}
-
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model_name, const std::string& settings,
-                                                foundry::driver::Host host) {
-  if (model_name != model().model) return nullptr;
-  return std::make_unique<RobotArm>(host, foundry::sim::parse_settings(settings, settings_schema));
-}
-
 }  // namespace
 
-FOUNDRY_DRIVER_PLUGIN("org.foundry.sim.robot-arm", describe, create)
+FOUNDRY_SIM_PLUGIN("org.foundry.sim.robot-arm", RobotArm, model, settings_schema)

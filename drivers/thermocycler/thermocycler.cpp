@@ -3,6 +3,7 @@
 // duration follows from holds, cycles and ramp times unless the engine passes its planned duration.
 #include <foundry/sim/model_spec.hpp>
 #include <foundry/sim/sim_driver.hpp>
+#include <foundry/sim/sim_plugin.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -135,17 +136,6 @@ class Thermocycler final : public foundry::sim::SimDriver {
   }
 };
 
-const char* describe() noexcept {
-  static const std::string text = foundry::sim::describe_models_noexcept({foundry::sim::with_examples(model(), {{"run_program", R"({"program": "golden_gate"})"}})});
-  return text.c_str();
-}
-
-std::unique_ptr<foundry::driver::Driver> create(const std::string& model_name, const std::string& settings,
-                                                foundry::driver::Host host) {
-  if (model_name != model().model) return nullptr;
-  return std::make_unique<Thermocycler>(host, foundry::sim::parse_settings(settings));
-}
-
 }  // namespace
 
-FOUNDRY_DRIVER_PLUGIN("org.foundry.sim.thermocycler", describe, create)
+FOUNDRY_SIM_PLUGIN("org.foundry.sim.thermocycler", Thermocycler, model, nullptr, {"run_program", R"({"program": "golden_gate"})"})
