@@ -6,6 +6,12 @@
 // minLength, maxLength. Annotations (description, default, title, examples, unit) are ignored.
 // Other keywords are refused when a driver is built (see check_schema_keywords), not silently
 // skipped.
+//
+// Why not share the conformance kit's checker (scheduler/src/engine/conformance_schema.hpp): the
+// kit judges a driver's schemas and results without trusting any driver-side code, and sharing
+// would have to go through the SDK, which is header-only and free of dependencies (no JSON
+// library) so that vendors can build against it with any toolchain. The two are small and tested
+// on their own (tests/drivers/test_schema_check.cpp, tests/sdk/test_conformance_schema.cpp).
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
