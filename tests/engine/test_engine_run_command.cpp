@@ -80,7 +80,23 @@ TEST_F(RunCommandResume, AHeldRunWithNoTerminalExitsWith6AndPrintsThePrompt) {
   EXPECT_NE(held.out.find("tip jam"), std::string::npos) << held.out;
   EXPECT_NE(held.out.find("choices: retry | skip | abort"), std::string::npos) << held.out;
   EXPECT_NE(held.err.find("held: needs an operator"), std::string::npos) << held.err;
+  std::string step;
+  {
+    auto store = foundry::store::Store::open(db);
+    EXPECT_EQ(store->runs().at(0).state, "held");
+    ASSERT_EQ(store->prompts().size(), 1u);
+    step = store->prompts()[0].step_id;
+  }
+  // The operator answers offline; the next foundry run carries on from there.
+  std::string ack = foundry_binary() + " ack dbtl-quick-1 " + shell_quote(step) + " --db " + shell_quote(db.string());
+  EXPECT_EQ(run_command(ack + " --choice maybe").exit_code, 2);
+  EXPECT_EQ(run_command(ack + " --choice skip").exit_code, 0);
+  EXPECT_EQ(run_command(ack + " --choice skip").exit_code, 3) << "no prompt is open any more";
   auto store = foundry::store::Store::open(db);
-  EXPECT_EQ(store->runs().at(0).state, "held");
-  EXPECT_EQ(store->prompts().size(), 1u);
+  EXPECT_TRUE(store->prompts().empty());
+  EXPECT_EQ(store->runs().at(0).state, "running");
+  for (const auto& s : store->steps("dbtl-quick-1"))
+    if (s.step_id == step) EXPECT_EQ(s.state, "skipped");
+  auto replayed = store->replay();
+  EXPECT_EQ(replayed.runs["dbtl-quick-1"], "running");
 }

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace foundry::store {
@@ -423,6 +424,49 @@ void Store::prompt_answered(const std::string& run_id, const std::string& step_i
   Statement(db, "UPDATE steps SET state=? WHERE run_id=? AND step_id=?")
       .bind(1, step_state).bind(2, run_id).bind(3, step_id).run();
   impl_->event(run_id, step_id, "prompt_answered", event_detail({{"choice", choice}, {"step_state", step_state}}), t);
+  tx.commit();
+}
+
+void Store::answer_prompt(const std::string& run_id, const std::string& step_id, const std::string& choice, double t) {
+  auto& db = impl_->db;
+  const std::string where = db.file() + ": step '" + run_id + "/" + step_id + "'";
+  Change tx(*impl_);
+  std::string choices;
+  {
+    Statement q(db, "SELECT choices_json FROM prompts WHERE run_id=? AND step_id=?");
+    q.bind(1, run_id).bind(2, step_id);
+    if (!q.step()) throw StoreError(where + " is not waiting for an operator");
+    choices = q.text(0);
+  }
+  auto offered = nlohmann::json::parse(choices, nullptr, false);
+  bool ok = offered.is_array() && std::find(offered.begin(), offered.end(), choice) != offered.end();
+  if (!ok) throw StoreError(where + ": '" + choice + "' is not one of the choices " + choices);
+  const std::string step_state = choice == "retry" ? "planned" : choice == "skip" ? "skipped" : "cancelled";
+  Statement(db, "DELETE FROM prompts WHERE run_id=? AND step_id=?").bind(1, run_id).bind(2, step_id).run();
+  Statement(db, "UPDATE steps SET state=? WHERE run_id=? AND step_id=?").bind(1, step_state).bind(2, run_id).bind(3, step_id).run();
+  impl_->event(run_id, step_id, "prompt_answered", event_detail({{"choice", choice}, {"step_state", step_state}}), t);
+  if (choice == "abort") {
+    std::vector<std::string> open;
+    Statement q(db, "SELECT step_id FROM steps WHERE run_id=? AND state NOT IN ('done','failed','skipped','cancelled')");
+    q.bind(1, run_id);
+    while (q.step()) open.push_back(q.text(0));
+    const std::string reason = "aborted by an operator at '" + step_id + "'";
+    for (const auto& s : open) {
+      Statement(db, "UPDATE steps SET state='cancelled', error=? WHERE run_id=? AND step_id=?").bind(1, reason).bind(2, run_id).bind(3, s).run();
+      Statement(db, "DELETE FROM prompts WHERE run_id=? AND step_id=?").bind(1, run_id).bind(2, s).run();
+      impl_->event(run_id, s, "step_cancelled", event_detail({{"reason", reason}}), t);
+    }
+    Statement(db, "UPDATE runs SET state='cancelled', finished_at=?, reason=? WHERE run_id=?").bind(1, t).bind(2, reason).bind(3, run_id).run();
+    impl_->event(run_id, "", "run_cancelled", event_detail({{"reason", reason}}), t);
+  } else {
+    Statement left(db, "SELECT count(*) FROM prompts WHERE run_id=?");
+    left.bind(1, run_id);
+    left.step();
+    if (left.integer(0) == 0) {
+      Statement(db, "UPDATE runs SET state='running', reason='' WHERE run_id=? AND state='held'").bind(1, run_id).run();
+      if (sqlite3_changes(db.handle()) > 0) impl_->event(run_id, "", "run_running", "{}", t);
+    }
+  }
   tx.commit();
 }
 

@@ -5,6 +5,7 @@
 // kill continues the run it created instead of starting another. A run held for an operator is
 // answered on the terminal; without one, the prompts are printed and the exit code is 6.
 #include "commands.hpp"
+#include "commands/operator_commands.hpp"
 #include "commands/parameter_values.hpp"
 #include "output/terminal.hpp"
 
@@ -266,6 +267,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--seed", options->seed, "Planner seed")->capture_default_str();
   cmd->add_flag("--wall-clock", options->wall_clock, "Run in real time instead of virtual time");
   cmd->callback([options] { run(*options); });
+  // The operator commands that go with a resumable run (ack, hold, resume) are registered here
+  // until main.cpp lists them itself.
+  add_operator_commands(app);
 }
 
 }  // namespace foundry::cli

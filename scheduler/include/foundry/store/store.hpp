@@ -141,6 +141,12 @@ class Store {
   void prompt_answered(const std::string& run_id, const std::string& step_id, const std::string& choice,
                        const std::string& step_state, double t);
   std::vector<PromptRow> prompts() const;
+  // Answers a prompt while no engine runs (`foundry ack`), in one transaction: "retry" → the step
+  // waits again; "skip" → skipped (its dependents are skipped when an engine resumes the run);
+  // "abort" → every unfinished step is cancelled and the run ends "cancelled". A run left with
+  // no open prompt is set "running" again, so the next engine resumes it. Throws StoreError
+  // naming the run and step if no such prompt is open or the choice is not offered.
+  void answer_prompt(const std::string& run_id, const std::string& step_id, const std::string& choice, double t);
   // A step (and so every measurement it produced or will produce) ran outside a max-lag window,
   // or after one that did.
   void mark_constraint_violated(const std::string& run_id, const std::string& step_id, const std::string& detail_json,
