@@ -289,7 +289,18 @@ void Engine::State::window_check(std::size_t i) {
     can_start_in_time = preds_ok && !unit_busy;
   }
   if (can_start_in_time) {
-    if (*left > kTolerance) watch_windows(i);  // look again closer to the end
+    if (*left > options.max_lag_warning_s) {
+      watch_windows(i);  // look again closer to the end
+    } else if (*left > kTolerance) {
+      // Inside the warning period watch_windows would look again at once, forever, without virtual
+      // time moving (a livelock when a step is planned to start in its window's last minute): look
+      // again when the window closes.
+      if (s.window_watch) clock.cancel(*s.window_watch);
+      s.window_watch = clock.call_at(now + *left, [this, i] {
+        steps[i].window_watch.reset();
+        window_check(i);
+      });
+    }
     return;
   }
   std::string what = fmt::format("'{}' must start within its max-lag window, which closes in {}, but {}", s.spec->id,
