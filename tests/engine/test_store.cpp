@@ -328,3 +328,24 @@ TEST_F(StoreTest, TheEventLogReplaysToTheStateTables) {
   for (const auto& s : store->steps("r1")) EXPECT_EQ(replayed.steps.at({"r1", s.step_id}), s.state) << s.step_id;
   EXPECT_EQ(replayed.steps.at({"r1", "b"}), "skipped");
 }
+
+TEST_F(StoreTest, AnOfflineAbortCancelsTheRestOfTheRunInOneTransaction) {
+  auto store = Store::open(dir / "f.db");
+  auto run = sample_run();
+  StepSpec b = run.steps[0];
+  b.id = "b";
+  run.steps.push_back(b);
+  store->create_run(run, 1.0);
+  store->set_run_state("r1", "running", 1.0);
+  store->step_held({"r1", "a", "d", "jam", {"retry", "skip", "abort"}, std::nullopt, 2.0}, 2.0);
+  store->set_run_state("r1", "held", 2.0, "jam");
+  EXPECT_THROW(store->answer_prompt("r1", "a", "later", 3.0), StoreError) << "not one of the choices";
+  EXPECT_THROW(store->answer_prompt("r1", "b", "retry", 3.0), StoreError) << "no prompt on b";
+  store->answer_prompt("r1", "a", "abort", 3.0);
+  EXPECT_EQ(store->runs()[0].state, "cancelled");
+  for (const auto& s : store->steps("r1")) EXPECT_EQ(s.state, "cancelled") << s.step_id;
+  EXPECT_TRUE(store->prompts().empty());
+  auto replayed = store->replay();
+  EXPECT_EQ(replayed.runs["r1"], "cancelled");
+  for (const auto& s : store->steps("r1")) EXPECT_EQ((replayed.steps[{"r1", s.step_id}]), s.state) << s.step_id;
+}
