@@ -76,7 +76,9 @@ ChildResult run_child(const ChildOptions& options) {
   if (pid == 0) {
     int out = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0) _exit(126);
+    int in = open("/dev/null", O_RDONLY);  // never a terminal: foundry must not ask interactively
+    if (out < 0 || err < 0 || in < 0) _exit(126);
+    dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
     if (options.file_size_limit) {
