@@ -30,7 +30,7 @@ constexpr std::size_t kMaxLegendRuns = 10;
 
 constexpr const char* kFaultColour = "#d32f2f";
 constexpr const char* kHoldColour = "#f57c00";
-constexpr const char* kWindowColour = "#f9a825";
+constexpr const char* kWindowColour = "#00897b";  // teal: apart from holds (orange) and faults (red)
 
 struct Lane {
   std::string device_id;
@@ -113,7 +113,7 @@ void legend(std::ostringstream& svg, const Timeline& timeline) {
        "plan in force");
   item("<rect x=\"0\" y=\"3\" width=\"22\" height=\"8\" fill=\"#888\"/>", "what ran");
   item(std::string("<rect x=\"0\" y=\"0\" width=\"22\" height=\"11\" fill=\"") + kWindowColour +
-           "\" fill-opacity=\"0.25\" stroke=\"" + kWindowColour + "\" stroke-dasharray=\"2 2\"/>",
+           "\" fill-opacity=\"0.12\" stroke=\"" + kWindowColour + "\" stroke-dasharray=\"2 2\"/>",
        "max-lag window (must start here)");
   item(std::string("<path d=\"M7 1 L15 9 M15 1 L7 9\" stroke=\"") + kFaultColour + "\" stroke-width=\"2.2\"/>",
        "failed step");
@@ -223,7 +223,7 @@ std::string gantt_svg(const Timeline& timeline) {
     double x0 = x_of(w.open), x1 = x_of(w.close);
     svg << "<rect class=\"window\" x=\"" << num(x0) << "\" y=\"" << num(lane->y + 1) << "\" width=\""
         << num(std::max(x1 - x0, 1.5)) << "\" height=\"" << num(lane->height - 2) << "\" fill=\"" << kWindowColour
-        << "\" fill-opacity=\"0.25\" stroke=\"" << kWindowColour << "\" stroke-dasharray=\"2 2\"><title>"
+        << "\" fill-opacity=\"0.12\" stroke=\"" << kWindowColour << "\" stroke-dasharray=\"2 2\"><title>"
         << escape(w.run_id + " " + w.step_id + " must start within " + detail::duration_text(w.close - w.open) +
                   " window after " + w.predecessor + " (" + detail::utc_time(w.open) + " to " +
                   detail::utc_time(w.close) + ")")

@@ -12,9 +12,15 @@ namespace foundry::report::detail {
 std::string line_chart_svg(const LineChart& chart) {
   constexpr double kLeft = 56, kRight = 14, kTop = 26, kBottom = 44;
   constexpr double kLegendRow = 16;
-  const double legend_height = kLegendRow * static_cast<double>((chart.series.size() + 2) / 3);
-  const double w = chart.width, h = chart.height + legend_height;
+  const double w = chart.width;
   const double plot_w = w - kLeft - kRight, plot_h = chart.height - kTop - kBottom;
+  // As many legend columns as the longest name allows (about 6.2 px per character at 11 px).
+  std::size_t longest = 1;
+  for (const auto& s : chart.series) longest = std::max(longest, s.name.size());
+  const std::size_t columns =
+      std::max<std::size_t>(1, static_cast<std::size_t>(plot_w / (30 + 6.2 * static_cast<double>(longest))));
+  const double legend_height = kLegendRow * static_cast<double>((chart.series.size() + columns - 1) / columns);
+  const double h = chart.height + legend_height;
 
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
   for (const auto& s : chart.series)
@@ -82,8 +88,8 @@ std::string line_chart_svg(const LineChart& chart) {
   }
   double ly = chart.height + 4;
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
-    double lx = kLeft + static_cast<double>(i % 3) * (plot_w / 3);
-    double row = ly + kLegendRow * static_cast<double>(i / 3);
+    double lx = kLeft + static_cast<double>(i % columns) * (plot_w / static_cast<double>(columns));
+    double row = ly + kLegendRow * static_cast<double>(i / columns);
     const auto& s = chart.series[i];
     svg << "<line x1=\"" << num(lx) << "\" y1=\"" << num(row) << "\" x2=\"" << num(lx + 18) << "\" y2=\"" << num(row)
         << "\" stroke=\"" << s.colour << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"4 3\"" : "")
