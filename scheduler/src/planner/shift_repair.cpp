@@ -114,6 +114,10 @@ class ShiftRepair {
   std::priority_queue<Slot, std::vector<Slot>, std::greater<Slot>> queue_;
   int wedges_broken_ = 0;
   std::uint64_t packing_work_ = 0;  // spent by pack_cluster over this repair
+  std::uint64_t proof_work_ = 0;    // spent by proven_crowded over this repair
+  // Packings that failed, per step: two jobs taking turns to evict each other would otherwise
+  // pack the same crowded window again and again.
+  std::unordered_map<size_t, int> pack_failures_;
 };
 
 // Bounds on the cluster searches of one repair: a few milliseconds at most.
@@ -122,6 +126,7 @@ class ShiftRepair {
 constexpr std::uint64_t kPackingWork = 4'000;        // gap searches per cluster
 constexpr std::uint64_t kProofWork = 40'000;         // gap searches per proof attempt
 constexpr std::uint64_t kPackingWorkTotal = 150'000;  // over one repair
+constexpr std::uint64_t kProofWorkTotal = 150'000;    // proofs over one repair
 constexpr std::size_t kClusterSize = 16;
 
 bool ShiftRepair::load(const Problem& previous_problem, const Schedule& previous) {
@@ -707,6 +712,7 @@ void ShiftRepair::compute_hard_windows() {
 // exists (the search is complete without lags), no plan does: the reason names the fewest of
 // those windows that cannot all be kept.
 bool ShiftRepair::proven_crowded(size_t v, std::string& reason, std::vector<std::string>& culprits) {
+  if (proof_work_ >= kProofWorkTotal) return false;
   std::vector<char> usable(p_.devices.size(), 0);
   std::vector<size_t> devices;
   for (const Way& w : ways_[v]) {
@@ -769,8 +775,8 @@ bool ShiftRepair::proven_crowded(size_t v, std::string& reason, std::vector<std:
   auto packs = [&](const std::vector<Contender>& set) {
     packing.tasks.clear();
     for (const Contender& c : set) packing.tasks.push_back(c.task);
-    const Packing r = pack_windows(packing, kProofWork);
-    packing_work_ += r.work;
+    const Packing r = pack_windows(packing, std::min(kProofWork, kProofWorkTotal - std::min(kProofWorkTotal, proof_work_)));
+    proof_work_ += r.work;
     stats_.packing_work += r.work;
     return r.status;
   };
@@ -804,7 +810,7 @@ bool ShiftRepair::proven_crowded(size_t v, std::string& reason, std::vector<std:
 // taken out and packed again together (a bounded search over their order and units), each
 // inside the window its placed neighbours give it. The steps that move push their neighbours.
 bool ShiftRepair::pack_cluster(size_t v) {
-  if (packing_work_ >= kPackingWorkTotal) return false;
+  if (packing_work_ >= kPackingWorkTotal || pack_failures_[v] >= 2) return false;
   std::vector<char> usable(p_.devices.size(), 0);
   std::vector<size_t> devices;
   Time lo = kForever, hi = kNever;
@@ -895,6 +901,7 @@ bool ShiftRepair::pack_cluster(size_t v) {
   ++stats_.packings;
   stats_.packed += r.status == Packing::Status::kPacked;
   if (r.status != Packing::Status::kPacked) {
+    ++pack_failures_[v];
     for (const Was& w : was)
       if (w.step != v || v_was_placed) put(w.step, w.at);
     return false;
