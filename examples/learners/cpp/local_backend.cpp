@@ -6,11 +6,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -97,7 +100,16 @@ void LocalFoundryBackend::finish(const std::string& ticket) {
   Running run = std::move(it->second);
   running_.erase(it);
   int status = 0;
-  waitpid(run.pid, &status, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options_.timeout_s);
+  while (waitpid(run.pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(run.pid, SIGKILL);
+      waitpid(run.pid, &status, 0);
+      throw std::runtime_error("foundry run of " + ticket + " did not finish within " +
+                               std::to_string(options_.timeout_s) + " s (killed)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   const std::string output = read_file(run.output_file);
   std::smatch m;
   if (!std::regex_search(output, m, std::regex(R"((?:^|\n)run (\S+) \()"))) {

@@ -20,6 +20,8 @@ struct LocalBackendOptions {
   std::string db;                       // SQLite file for every run
   std::vector<std::string> parameters;  // extra NAME=VALUE protocol parameters
   double planner_time_limit_s = 0.1;
+  // Wall clock: a virtual-time run takes seconds; one that hangs is killed and reported.
+  double timeout_s = 120;
 };
 
 class LocalFoundryBackend final : public Backend {

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,10 +27,12 @@ from workcell import write_seeded_workcell  # noqa: E402
 SOURCE = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 
 
-def make_backend(args, workcell, db):
+def make_backend(args, workcell, db, campaign):
     if args.backend == "foundryd":
         from foundryd_backend import FoundrydBackend
-        return FoundrydBackend(args.endpoint, args.protocol, extra_params=args.param)
+        protocol = os.path.splitext(os.path.basename(args.protocol))[0]  # foundryd knows protocols by name
+        return FoundrydBackend.connect(args.ready_file, args.key, protocol=protocol, extra_params=args.param,
+                                       campaign=campaign)
     return LocalFoundryBackend(args.foundry, args.protocol, workcell, db, extra_params=args.param)
 
 
@@ -49,14 +52,19 @@ def main(argv=None):
     ap.add_argument("--beta", type=float, default=2.0, help="UCB exploration weight")
     ap.add_argument("--learner-seed", type=int, default=1)
     ap.add_argument("--backend", default="local", choices=["local", "foundryd"])
-    ap.add_argument("--endpoint", help="foundryd endpoint (foundryd backend)")
+    ap.add_argument("--ready-file", help="foundryd backend: the file foundryd --ready-file wrote (endpoints, server key)")
+    ap.add_argument("--key", help="foundryd backend: our key pair file (role learner or staff)")
     ap.add_argument("--dir", help="where workcells and databases go (default: a temporary folder)")
     ap.add_argument("--json", help="write every campaign's history to this file")
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
 
     space = DesignSpace()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    if args.backend == "foundryd":
+        if not (args.ready_file and args.key):
+            ap.error("the foundryd backend needs --ready-file and --key")
+        args.seeds = "foundryd"  # the landscape is the one foundryd's workcell has
+    seeds = [s if args.backend == "foundryd" else int(s) for s in args.seeds.split(",")]
     learners = args.learners.split(",")
     # Scratch databases go to memory when possible: the store fsyncs every commit (docs/database.md).
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -65,7 +73,7 @@ def main(argv=None):
     log = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     results = {}
     for seed in seeds:
-        workcell = write_seeded_workcell(args.workcell, seed, work)
+        workcell = None if args.backend == "foundryd" else write_seeded_workcell(args.workcell, seed, work)
         for name in learners:
             if name == "gp":
                 learner = BatchBayesOpt(space, seed=args.learner_seed, acquisition=args.acquisition,
@@ -79,12 +87,13 @@ def main(argv=None):
                 os.remove(db)
             if log:
                 log(f"seed {seed}, {learner.name}: {args.cycles} cycles of {args.batch} designs ({space.size} possible)")
-            results[(seed, name)] = run_campaign(learner, make_backend(args, workcell, db), space,
+            campaign = f"{name}-{args.learner_seed}-{os.getpid()}-{int(time.time())}"
+            results[(seed, name)] = run_campaign(learner, make_backend(args, workcell, db, campaign), space,
                                                  args.cycles, args.batch, args.in_flight, log)
 
     print(f"best titer (g/L) per cycle; {args.batch} designs per cycle, {space.size} possible designs")
     for seed in seeds:
-        print(f"\nlandscape seed {seed}")
+        print(f"\nlandscape seed {seed}" if args.backend == "local" else "\nlandscape of foundryd's workcell")
         print("cycle  " + "".join(f"{n:>10s}" for n in learners))
         for c in range(args.cycles):
             row = "".join(f"{results[(seed, n)]['history'][c]['best']:10.3f}" for n in learners)

@@ -11,12 +11,13 @@ import subprocess
 
 
 class LocalFoundryBackend:
-    def __init__(self, foundry, protocol, workcell, db, extra_params=(), time_limit=0.1):
+    def __init__(self, foundry, protocol, workcell, db, extra_params=(), time_limit=0.1, timeout_s=120.0):
         self.command = [foundry, "run", protocol, "--workcell", workcell, "--db", db,
                         "--time-limit", str(time_limit)]
         for p in extra_params:
             self.command += ["--param", p]
         self.db = db
+        self.timeout_s = timeout_s  # wall-clock: a virtual-time run takes seconds, a hang must not stall the loop
         self._running = {}   # ticket -> (process, designs)
         self._finished = {}  # ticket -> run id
         self._tickets = 0
@@ -47,7 +48,12 @@ class LocalFoundryBackend:
 
     def _finish(self, ticket):
         process, ids = self._running.pop(ticket)
-        out, err = process.communicate()
+        try:
+            out, err = process.communicate(timeout=self.timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise RuntimeError(f"foundry run of {ticket} did not finish within {self.timeout_s} s (killed)")
         match = re.search(r"^run (\S+) \(", out, re.MULTILINE)
         if not match:
             raise RuntimeError(f"foundry run failed (exit {process.returncode}): {err.strip() or out.strip()}")
