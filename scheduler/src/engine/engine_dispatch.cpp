@@ -259,7 +259,7 @@ std::string Engine::State::why_waiting(const LiveStep& s) const {
   return fmt::format("it is planned to start in {}", seconds(s.planned_start - clock.now()));
 }
 
-void Engine::State::window_check(std::size_t i) {
+void Engine::State::window_check(std::size_t i, bool after_replan) {
   LiveStep& s = steps[i];
   if (s.state != StepState::kWaiting || s.run->finished || s.run->cancelling) return;
   auto left = window_left(s);
@@ -301,6 +301,12 @@ void Engine::State::window_check(std::size_t i) {
         window_check(i);
       });
     }
+    return;
+  }
+  if (!after_replan && !s.run->held) {
+    // The plan in force may be stale (drift not yet repaired): replan once, then look again.
+    replan("window closing for " + s.key());
+    if (steps[i].state == StepState::kWaiting) window_check(i, true);
     return;
   }
   std::string what = fmt::format("'{}' must start within its max-lag window, which closes in {}, but {}", s.spec->id,

@@ -111,7 +111,7 @@ struct Engine::State {
   void wake_dependents_and_unit(std::size_t i);
   void finish_run_if_done(LiveRun& run);
   void watch_windows(std::size_t i);
-  void window_check(std::size_t i);
+  void window_check(std::size_t i, bool after_replan = false);
   std::optional<double> window_left(const LiveStep& s) const;
   std::string why_waiting(const LiveStep& s) const;
   void mark_violated(std::size_t i, const std::string& detail_json);
