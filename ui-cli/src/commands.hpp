@@ -38,5 +38,6 @@ void add_driver_command(CLI::App& app);
 void add_history_command(CLI::App& app);
 void add_gantt_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+void add_keys_command(CLI::App& app);
 
 }  // namespace foundry::cli
