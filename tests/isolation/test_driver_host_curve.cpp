@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
 extern char** environ;
 
@@ -39,12 +40,13 @@ std::filesystem::path write_key_file(const std::filesystem::path& file, const Ke
 // foundry-driver-host with CURVE on tcp://127.0.0.1:*; reads the port it reports.
 class CurveHost {
  public:
-  CurveHost(const std::filesystem::path& key_file, const std::filesystem::path& allowed) {
+  CurveHost(const std::filesystem::path& key_file, const std::filesystem::path& allowed, const std::filesystem::path& log) {
     int out[2];
     EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
     posix_spawn_file_actions_t actions;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::vector<std::string> args = {FOUNDRY_DRIVER_HOST_PROGRAM, "--plugin", test::engine_test_plugin("foundry_test_driver").string(),
                                      "--endpoint", "tcp://127.0.0.1:*", "--model", "bench-device",
                                      "--curve-key-file", key_file.string(), "--allowed-clients", allowed.string()};
@@ -86,9 +88,10 @@ class DriverHostCurve : public ::testing::Test {
     engine_ = new_keys();
     write_key_file(dir_ / "host.secret", server_);
     write_key_file(dir_ / "engine.secret", engine_);
-    write_key_file(dir_ / "stranger.secret", new_keys());
+    stranger_ = new_keys();
+    write_key_file(dir_ / "stranger.secret", stranger_);
     std::ofstream(dir_ / "allowed.txt") << "# engines allowed to drive this instrument\n" << engine_.public_key << " lab-engine\n";
-    host_ = std::make_unique<CurveHost>(dir_ / "host.secret", dir_ / "allowed.txt");
+    host_ = std::make_unique<CurveHost>(dir_ / "host.secret", dir_ / "allowed.txt", dir_ / "host.log");
     ASSERT_EQ(host_->endpoint().rfind("tcp://127.0.0.1:", 0), 0u) << host_->endpoint();
   }
   void TearDown() override {
@@ -119,7 +122,7 @@ class DriverHostCurve : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  Keys server_, engine_;
+  Keys server_, engine_, stranger_;
   std::unique_ptr<CurveHost> host_;
 };
 
@@ -127,6 +130,10 @@ TEST_F(DriverHostCurve, AnAllowedEngineKeyIsServed) { expect_served(); }
 
 TEST_F(DriverHostCurve, AnUnknownClientKeyIsRefusedAndTheHostServesOn) {
   expect_refused(options(server_.public_key, dir_ / "stranger.secret"), "a key not in the allow file");
+  std::stringstream logged_text;
+  logged_text << std::ifstream(dir_ / "host.log").rdbuf();
+  const std::string logged = logged_text.str();
+  EXPECT_NE(logged.find("foundry-driver-host: refused CURVE client " + stranger_.public_key), std::string::npos) << logged;
   expect_served();
 }
 

@@ -1,11 +1,10 @@
 #include "driver_host_curve.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 #include <vector>
 
@@ -120,7 +119,9 @@ void ZapHandler::serve() {
       const bool ok = !client.empty() && allowed_.count(client) != 0;
       if (!ok) {
         ++refused_;
-        spdlog::warn("driver host: refused {} client {} from {}", mechanism, client.empty() ? "(no key)" : client, address);
+        // stderr, like the host's other messages: a service manager's journal keeps them.
+        std::cerr << "foundry-driver-host: refused " << mechanism << " client " << (client.empty() ? "(no key)" : client)
+                  << " from " << address << " (not in the allowed clients)\n";
       }
       const std::array<std::string, 6> reply = {"1.0", request_id, ok ? "200" : "400",
                                                 ok ? "OK" : "client key not allowed", ok ? client : "", ""};
@@ -131,7 +132,7 @@ void ZapHandler::serve() {
         socket_.close();
         return;
       }
-      spdlog::error("driver host: ZAP handler: {}", e.what());
+      std::cerr << "foundry-driver-host: ZAP handler: " << e.what() << "\n";
     }
   }
 }
