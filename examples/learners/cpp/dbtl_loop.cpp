@@ -7,6 +7,9 @@
 #include "local_backend.hpp"
 #include "random_designs.hpp"
 #include "seeded_workcell.hpp"
+#if FOUNDRY_LEARNERS_HAVE_CLIENT
+#include "foundryd_backend.hpp"
+#endif
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -14,7 +17,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <unistd.h>
 
 #ifndef FOUNDRY_SOURCE_DIR
 #define FOUNDRY_SOURCE_DIR "."
@@ -33,6 +38,7 @@ int main(int argc, char** argv) {
   std::uint64_t learner_seed = 1;
   double kappa = 1.5;
   bool quiet = false;
+  std::string backend_name = "local", ready_file, key_file;
   app.add_option("--foundry", foundry, "the foundry command");
   app.add_option("--workcell", workcell, "workcell to copy with each landscape seed");
   app.add_option("--protocol", protocol, "campaign protocol");
@@ -46,6 +52,9 @@ int main(int argc, char** argv) {
   app.add_option("--kappa", kappa, "UCB exploration weight");
   app.add_option("--dir", dir, "where workcells and databases go (default: a new folder in /dev/shm or /tmp)");
   app.add_flag("-q,--quiet", quiet, "no progress on stderr");
+  app.add_option("--backend", backend_name, "local (foundry run) or foundryd")->check(CLI::IsMember({"local", "foundryd"}));
+  app.add_option("--ready-file", ready_file, "foundryd backend: the file foundryd --ready-file wrote");
+  app.add_option("--key", key_file, "foundryd backend: our key pair file (role learner or staff)");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<std::uint64_t> seeds;
@@ -75,9 +84,19 @@ int main(int argc, char** argv) {
         else return fmt::print(stderr, "unknown learner '{}' (known: gp, random)\n", name), 2;
         const std::string db = dir + "/seed" + std::to_string(seed) + "-" + name + ".db";
         std::filesystem::remove(db);
-        fl::LocalFoundryBackend backend({foundry, protocol, seeded, db, params});
+        std::unique_ptr<fl::Backend> backend;
+        if (backend_name == "foundryd") {
+#if FOUNDRY_LEARNERS_HAVE_CLIENT
+          backend = std::make_unique<fl::FoundrydBackend>(fl::FoundrydBackendOptions{
+              ready_file, key_file, "dbtl-campaign", name + "-" + std::to_string(learner_seed) + "-" + std::to_string(::getpid()), 300});
+#else
+          return fmt::print(stderr, "built without the foundryd client\n"), 2;
+#endif
+        } else {
+          backend = std::make_unique<fl::LocalFoundryBackend>(fl::LocalBackendOptions{foundry, protocol, seeded, db, params});
+        }
         if (!quiet) fmt::print(stderr, "seed {}, {}: {} cycles of {} designs ({} possible)\n", seed, learner->name(), cycles, batch, space.size());
-        results[{seed, name}] = fl::run_campaign(*learner, backend, space, cycles, batch, in_flight, [&](const fl::CycleResult& c) {
+        results[{seed, name}] = fl::run_campaign(*learner, *backend, space, cycles, batch, in_flight, [&](const fl::CycleResult& c) {
           if (!quiet) fmt::print(stderr, "  cycle {}: batch best {:.3f} g/L, best so far {:.3f} g/L ({})\n", c.cycle, c.batch_best.value_or(0), c.best, c.best_design);
         });
       }
@@ -97,6 +116,10 @@ int main(int argc, char** argv) {
       for (const auto& n : learners) fmt::print("{:10.3f}", results[{seed, n}].cycles[static_cast<std::size_t>(c)].best);
       fmt::print("\n");
     }
+  }
+  for (const auto& [key, r] : results) {
+    const std::set<std::string> distinct(r.proposed.begin(), r.proposed.end());
+    fmt::print("{} on seed {}: {} designs proposed, {} distinct\n", key.second, key.first, r.proposed.size(), distinct.size());
   }
   if (seeds.size() > 1) {
     fmt::print("\nmean over seeds {}\n", seeds_text);
