@@ -95,8 +95,11 @@ TEST_F(RunCommandResume, AHeldRunWithNoTerminalExitsWith6AndPrintsThePrompt) {
   auto store = foundry::store::Store::open(db);
   EXPECT_TRUE(store->prompts().empty());
   EXPECT_EQ(store->runs().at(0).state, "running");
-  for (const auto& s : store->steps("dbtl-quick-1"))
-    if (s.step_id == step) EXPECT_EQ(s.state, "skipped");
+  for (const auto& s : store->steps("dbtl-quick-1")) {
+    if (s.step_id == step) {
+      EXPECT_EQ(s.state, "skipped");
+    }
+  }
   auto replayed = store->replay();
   EXPECT_EQ(replayed.runs["dbtl-quick-1"], "running");
 }
