@@ -18,6 +18,19 @@ namespace {
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 // Times are planned in whole seconds; actual times are not. Deviations below this are noise.
 constexpr double kTolerance = 1.0;
+
+// A window anchored on a predecessor's end closes earlier when the predecessor ends early, and
+// by then the successor's device may be taken: planned at the end of the nominal window, it
+// would have to wait past the window's close. Devices are reserved `margin` longer than a step's
+// nominal duration and steps may end as much shorter, so the successor is planned inside the
+// window that holds for any end in [d(1-margin), d(1+margin)]: its device is reserved in time
+// before the predecessor even starts. Never tighter than the minimum lag: that would leave no
+// window at all (then the plan is only robust to late ends).
+void keep_window_if_early(Dependency& d, std::int64_t pred_duration_s, double margin) {
+  if (!d.max_lag_s || d.from != Anchor::kEnd) return;
+  auto slack = static_cast<std::int64_t>(std::ceil(2.0 * margin * static_cast<double>(pred_duration_s)));
+  d.max_lag_s = std::max(d.min_lag_s, *d.max_lag_s - slack);
+}
 }  // namespace
 
 planner::Time Engine::State::rel(double t) const { return static_cast<planner::Time>(std::llround(t - origin)); }
@@ -59,6 +72,7 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
         bool anchored = d.from == Anchor::kStart ? pred.started > 0 : pred.state == StepState::kDone;
         double ref = d.from == Anchor::kStart ? pred.started : pred.ended;
         if (d.max_lag_s && anchored && ref + static_cast<double>(*d.max_lag_s) < now) d.max_lag_s.reset();
+        if (pred.state != StepState::kDone) keep_window_if_early(d, pred.spec->duration_s, options.duration_margin);
         deps.push_back(d);
       }
       st.after = std::move(deps);
@@ -69,6 +83,11 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
   }
   if (extra) {
     specs.push_back(*extra);
+    std::map<std::string, std::int64_t> durations;
+    for (const auto& st : specs.back().steps) durations[st.id] = st.duration_s;
+    for (auto& st : specs.back().steps)
+      for (auto& d : st.after)
+        if (durations.count(d.step)) keep_window_if_early(d, durations.at(d.step), options.duration_margin);
     chosen.emplace_back(extra->steps.size(), kNone);
     created.push_back(now);
   }
