@@ -148,11 +148,10 @@ TEST_F(StorageFaults, FullDiskStopsCleanlyAndKeepsEveryCommittedResult) {
   for (const auto& [step, values] : measurements_before)
     EXPECT_EQ(measurements_after[step], values) << step.first << "/" << step.second << " lost or changed results";
 
-  if (result.signal == SIGXFSZ)
-    GTEST_SKIP() << "waiting for ENGINE: foundry dies of SIGXFSZ when the database cannot grow; it should ignore "
-                    "SIGXFSZ and stop with a clear error (see /work/notes/crash-needs.md). The database survived.";
+  EXPECT_NE(result.signal, SIGXFSZ) << "foundry must ignore SIGXFSZ and stop with a clear error";
   EXPECT_TRUE(result.exited()) << "crashed instead of stopping: " << result.describe();
-  EXPECT_NE(result.exit_code, 0) << "the run cannot have completed in " << limit << " bytes: " << result.describe();
+  EXPECT_EQ(result.exit_code, 7) << "exit code 7 (storage) expected; the run cannot have completed in " << limit
+                                 << " bytes: " << result.describe();
   EXPECT_NE(result.err.find(db), std::string::npos) << "the message does not name the database: " << result.err;
   std::string err = lower(result.err);
   EXPECT_TRUE(err.find("full") != std::string::npos || err.find("too large") != std::string::npos ||

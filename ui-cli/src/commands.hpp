@@ -19,6 +19,8 @@ enum ExitCode : int {
   kExitPluginError = 5,  // a driver plugin could not be loaded or misbehaved
   kExitHeld = 6,         // a run is held for an operator and nobody could answer (no terminal);
                          // the database is consistent: answer, then run the same command again
+  kExitStorage = 7,      // the database cannot grow (disk full, file size limit): execution
+                         // stopped, nothing committed was lost; free space, run the same command
 };
 
 // Thrown by a command to stop with `code`; the message (if any) goes to stderr.

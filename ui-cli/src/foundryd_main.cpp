@@ -128,6 +128,7 @@ int serve(const Options& options) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);  // past a file size limit a write fails (database full), it does not kill us
 
   Workcell workcell;
   try {

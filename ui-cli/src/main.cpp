@@ -3,9 +3,13 @@
 
 #include <foundry/version.h>
 
+#include <csignal>
 #include <iostream>
 
 int main(int argc, char** argv) {
+  // Past a file size limit, a write must fail (EFBIG, a clean "database full" stop with nothing
+  // lost) instead of the default SIGXFSZ killing us mid-transaction.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"foundry: plan and run automated biology lab work"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::to_string(FOUNDRY_VERSION_MAJOR) + "." +

@@ -17,17 +17,34 @@ SqliteDb::SqliteDb(const std::string& file) : file_(file) {
 
 SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 
+namespace {
+// SQLITE_FULL: no room (disk, quota). SQLITE_IOERR_WRITE/FSYNC/TRUNCATE: the write itself was
+// refused, which is how a file size limit (EFBIG) shows. Both mean "cannot grow", not "corrupt".
+bool cannot_grow(int extended_code) {
+  return (extended_code & 0xff) == SQLITE_FULL || extended_code == SQLITE_IOERR_WRITE ||
+         extended_code == SQLITE_IOERR_FSYNC || extended_code == SQLITE_IOERR_TRUNCATE ||
+         extended_code == SQLITE_IOERR_SHMSIZE;
+}
+
+[[noreturn]] void throw_error(const std::string& file, const std::string& message, int extended_code) {
+  if (cannot_grow(extended_code))
+    throw StorageFull(file + ": the database cannot grow (disk full or file size limit): " + message +
+                      "; the change was rolled back, everything committed before is intact");
+  throw StoreError(file + ": " + message);
+}
+}  // namespace
+
 void SqliteDb::exec(const char* sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
-    throw StoreError(file_ + ": " + message);
+    throw_error(file_, message, sqlite3_extended_errcode(db_));
   }
 }
 
 void SqliteDb::fail(const std::string& what) const {
-  throw StoreError(file_ + ": " + what + ": " + sqlite3_errmsg(db_));
+  throw_error(file_, what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
 }
 
 Statement::Statement(SqliteDb& db, const char* sql) : db_(db) {

@@ -141,6 +141,8 @@ void run(const RunOptions& options) {
   std::unique_ptr<store::Store> store;
   try {
     store = store::Store::open(options.db);
+  } catch (const store::StorageFull&) {
+    throw;
   } catch (const store::StoreError& e) {
     throw CliExit(kExitFailure, std::string(e.what()) + "\nnothing was run");
   }
@@ -244,7 +246,8 @@ void add_run_command(CLI::App& app) {
       "recovered and finished first; with --request-id, running the same command again after a kill\n"
       "continues its run instead of starting another.\n"
       "Exit codes: 0 done, 1 a run failed or a step failed/was skipped, 3 bad input, 4 no plan,\n"
-      "5 plugin error, 6 held: a run needs an operator and there is no terminal to ask (prompts printed).\n"
+      "5 plugin error, 6 held: a run needs an operator and there is no terminal to ask (prompts printed),\n"
+      "7 storage: the database cannot grow (disk full); nothing committed is lost.\n"
       "Example:\n"
       "  foundry run protocols/dbtl-quick.json --workcell protocols/workcells/sim-foundry.json --db demo.db\n"
       "  foundry run protocols/dbtl-build-test.json --workcell protocols/workcells/sim-foundry.json \\\n"
@@ -266,7 +269,16 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--time-limit", options->time_limit_s, "Planner time budget in seconds")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Planner seed")->capture_default_str();
   cmd->add_flag("--wall-clock", options->wall_clock, "Run in real time instead of virtual time");
-  cmd->callback([options] { run(*options); });
+  cmd->callback([options] {
+    try {
+      run(*options);
+    } catch (const store::StorageFull& e) {
+      // Whatever was in flight is in doubt, exactly as after a crash: the next run settles it.
+      throw CliExit(kExitStorage, std::string(e.what()) +
+                                      "\nexecution stopped; free space (or raise the limit), then run the same "
+                                      "command again to continue");
+    }
+  });
   // The operator commands that go with a resumable run (ack, hold, resume) are registered here
   // until main.cpp lists them itself.
   add_operator_commands(app);

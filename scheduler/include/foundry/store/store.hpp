@@ -88,6 +88,15 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Thrown when a write fails because the database cannot grow: the disk is full, a quota or a
+// file size limit (RLIMIT_FSIZE) was hit, or the device refused the write. The transaction in
+// progress was rolled back; everything committed before is intact. Execution must pause: a
+// result that cannot be committed must not be acknowledged.
+class StorageFull : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `file`: WAL journal, synchronous=FULL, schema
