@@ -10,7 +10,6 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -94,7 +93,7 @@ std::string LocalFoundryBackend::submit_designs(const std::vector<Design>& batch
   return ticket;
 }
 
-void LocalFoundryBackend::finish(const std::string& ticket) {
+void LocalFoundryBackend::finish(std::string ticket) {
   auto it = running_.find(ticket);
   if (it == running_.end()) throw std::invalid_argument("unknown run '" + ticket + "'");
   Running run = std::move(it->second);
@@ -111,13 +110,20 @@ void LocalFoundryBackend::finish(const std::string& ticket) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const std::string output = read_file(run.output_file);
-  std::smatch m;
-  if (!std::regex_search(output, m, std::regex(R"((?:^|\n)run (\S+) \()"))) {
+  // foundry run's summary starts "run <run id> (<protocol>): ...".
+  std::string run_id;
+  for (std::size_t at = 0; at < output.size() && run_id.empty();) {
+    const std::size_t end = std::min(output.find('\n', at), output.size());
+    const std::string line = output.substr(at, end - at);
+    if (line.rfind("run ", 0) == 0 && line.find(" (", 4) != std::string::npos) run_id = line.substr(4, line.find(" (", 4) - 4);
+    at = end + 1;
+  }
+  if (run_id.empty() || run_id.find(' ') != std::string::npos) {
     throw std::runtime_error("foundry run failed (" +
                              (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : std::string("killed")) +
                              "): " + output);
   }
-  finished_[ticket] = {m[1].str(), std::move(run.ids)};
+  finished_[ticket] = {run_id, std::move(run.ids)};
 }
 
 std::map<std::string, double> LocalFoundryBackend::wait_results(const std::string& ticket) {

@@ -44,7 +44,7 @@ class LocalFoundryBackend final : public Backend {
     std::string run_id;
     std::vector<std::string> ids;
   };
-  void finish(const std::string& ticket);
+  void finish(std::string ticket);  // by value: callers pass keys of running_, which it erases
 
   LocalBackendOptions options_;
   int tickets_ = 0;
