@@ -37,9 +37,12 @@ TEST(PluginLibrary, LoadsAGoodPluginAndReadsItsModels) {
   ASSERT_NE(model, nullptr);
   EXPECT_EQ(model->device_type, "test_device");
   EXPECT_EQ(model->units, 2);
-  ASSERT_EQ(model->operations.size(), 4u);
+  ASSERT_EQ(model->operations.size(), 6u);
+  EXPECT_EQ(model->operations[0].name, "work");
   EXPECT_TRUE(model->operations[0].idempotent);
   EXPECT_FALSE(model->operations[2].idempotent);
+  EXPECT_EQ(model->operations[5].name, "dispense");
+  EXPECT_FALSE(model->operations[5].idempotent);
   EXPECT_EQ(library->find_model("nope"), nullptr);
 }
 
