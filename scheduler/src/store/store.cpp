@@ -346,43 +346,45 @@ void Store::step_finished(const std::string& run_id, const std::string& step_id,
 }
 
 namespace {
-void end_step(Store::Impl& impl, const std::string& run_id, const std::string& step_id, const char* state,
-              const char* kind, const char* key, const std::string& message, double t, bool ended_now) {
+// A step ends without a result: its state, the message and its event, in one transaction. A
+// failure ends an attempt that ran, so it records when; a skip or a cancel may end a step that
+// never ran, and closes any prompt the step had open.
+enum class Ending { kFailed, kSkipped, kCancelled };
+
+void end_step(Store::Impl& impl, const std::string& run_id, const std::string& step_id, Ending ending,
+              const std::string& message, double t) {
   auto& db = impl.db;
   Change tx(impl);
-  Statement(db, ended_now ? "UPDATE steps SET state=?, finished_at=?, error=? WHERE run_id=? AND step_id=?"
-                          : "UPDATE steps SET state=?, finished_at=coalesce(finished_at, ?), error=? WHERE run_id=? AND step_id=?")
-      .bind(1, std::string(state)).bind(2, t).bind(3, message).bind(4, run_id).bind(5, step_id).run();
+  if (ending == Ending::kFailed) {
+    Statement(db, "UPDATE steps SET state='failed', finished_at=?, error=? WHERE run_id=? AND step_id=?")
+        .bind(1, t).bind(2, message).bind(3, run_id).bind(4, step_id).run();
+  } else {
+    Statement(db, "UPDATE steps SET state=?, error=? WHERE run_id=? AND step_id=?")
+        .bind(1, std::string(ending == Ending::kSkipped ? "skipped" : "cancelled"))
+        .bind(2, message).bind(3, run_id).bind(4, step_id).run();
+  }
   expect_changed(db, "step '" + run_id + "/" + step_id + "'");
-  impl.event(run_id, step_id, kind, event_detail({{key, message}}), t);
+  if (ending != Ending::kFailed)
+    Statement(db, "DELETE FROM prompts WHERE run_id=? AND step_id=?").bind(1, run_id).bind(2, step_id).run();
+  switch (ending) {
+    case Ending::kFailed: impl.event(run_id, step_id, "step_failed", event_detail({{"message", message}}), t); break;
+    case Ending::kSkipped: impl.event(run_id, step_id, "step_skipped", event_detail({{"reason", message}}), t); break;
+    case Ending::kCancelled: impl.event(run_id, step_id, "step_cancelled", event_detail({{"reason", message}}), t); break;
+  }
   tx.commit();
 }
 }  // namespace
 
 void Store::step_failed(const std::string& run_id, const std::string& step_id, const std::string& message, double t) {
-  end_step(*impl_, run_id, step_id, "failed", "step_failed", "message", message, t, true);
+  end_step(*impl_, run_id, step_id, Ending::kFailed, message, t);
 }
 
 void Store::step_skipped(const std::string& run_id, const std::string& step_id, const std::string& reason, double t) {
-  auto& db = impl_->db;
-  Change tx(*impl_);
-  Statement(db, "UPDATE steps SET state='skipped', error=? WHERE run_id=? AND step_id=?")
-      .bind(1, reason).bind(2, run_id).bind(3, step_id).run();
-  expect_changed(db, "step '" + run_id + "/" + step_id + "'");
-  Statement(db, "DELETE FROM prompts WHERE run_id=? AND step_id=?").bind(1, run_id).bind(2, step_id).run();
-  impl_->event(run_id, step_id, "step_skipped", event_detail({{"reason", reason}}), t);
-  tx.commit();
+  end_step(*impl_, run_id, step_id, Ending::kSkipped, reason, t);
 }
 
 void Store::step_cancelled(const std::string& run_id, const std::string& step_id, const std::string& reason, double t) {
-  auto& db = impl_->db;
-  Change tx(*impl_);
-  Statement(db, "UPDATE steps SET state='cancelled', error=? WHERE run_id=? AND step_id=?")
-      .bind(1, reason).bind(2, run_id).bind(3, step_id).run();
-  expect_changed(db, "step '" + run_id + "/" + step_id + "'");
-  Statement(db, "DELETE FROM prompts WHERE run_id=? AND step_id=?").bind(1, run_id).bind(2, step_id).run();
-  impl_->event(run_id, step_id, "step_cancelled", event_detail({{"reason", reason}}), t);
-  tx.commit();
+  end_step(*impl_, run_id, step_id, Ending::kCancelled, reason, t);
 }
 
 void Store::step_requeued(const std::string& run_id, const std::string& step_id, const std::string& kind,
