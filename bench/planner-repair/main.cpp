@@ -12,6 +12,7 @@
 //   foundry-bench-repair [--steps N] [--events N] [--seed N] [--initial-work N] [--compare]
 #include <foundry/planner/planner.hpp>
 
+#include "problem_generator.hpp"
 #include "schedule_verifier.hpp"
 
 #include <algorithm>
@@ -28,54 +29,6 @@
 namespace {
 
 using namespace foundry::planner;
-
-// Jobs are chains of 4-12 steps; each step starts 0-30 min after its predecessor ends, and
-// one in four steps is a sample pinned 1-4 h into a long cultivation ("from start").
-Problem make_workload(int steps, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  auto between = [&](Time lo, Time hi) { return lo + static_cast<Time>(rng() % static_cast<std::uint64_t>(hi - lo + 1)); };
-  Problem p;
-  p.name = "repair-bench";
-  const char* types[12] = {"liquid_handler", "thermocycler", "incubator", "colony_picker", "bioreactor_250ml",
-                           "plate_reader", "centrifuge", "sealer", "shaker", "hotel", "imager", "dispenser"};
-  for (int t = 0; t < 12; ++t)
-    for (int k = 0; k < 5; ++k) {
-      const int capacity = t == 4 ? 24 : t == 2 ? 8 : 1;
-      p.devices.push_back({std::string(types[t]) + "-" + std::to_string(k), types[t], capacity, {}});
-    }
-  while (static_cast<int>(p.steps.size()) < steps) {
-    const std::size_t j = p.jobs.size();
-    Job job{"job" + std::to_string(j), static_cast<int>(between(1, 5)), between(0, 48 * 3600), std::nullopt, {}};
-    const int length = static_cast<int>(between(4, 12));
-    std::size_t cultivation = 0;
-    bool cultivating = false;
-    for (int k = 0; k < length; ++k) {
-      Step s;
-      s.id = job.id + "/s" + std::to_string(k);
-      s.job = j;
-      const std::size_t index = p.steps.size();
-      if (cultivating && between(0, 3) == 0) {
-        s.type = "plate_reader";
-        s.duration = between(5, 15) * 60;
-        const Time at = between(1, 4) * 3600;
-        s.after.push_back({cultivation, LagFrom::kStart, at, at + 900});
-      } else {
-        const int t = static_cast<int>(between(0, 11));
-        s.type = types[t];
-        s.duration = t == 4 ? between(12, 24) * 3600 : between(2, 40) * 60;
-        if (k > 0) s.after.push_back({index - 1, LagFrom::kEnd, 0, between(0, 30) * 60});
-        if (t == 4) {
-          cultivation = index;
-          cultivating = true;
-        }
-      }
-      job.steps.push_back(index);
-      p.steps.push_back(s);
-    }
-    p.jobs.push_back(job);
-  }
-  return p;
-}
 
 // Steps that had started by `now` in `before` must keep start, device and unit in `after`; the
 // others must start at `now` or later. Returns the first breach, empty when none.
@@ -143,7 +96,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  Problem problem = make_workload(steps, seed);
+  Problem problem = foundry::testing::generate_large_lab(steps, seed);
   // A work budget, not a time limit, so that every run repairs the same plan.
   PlanOptions initial;
   initial.work_limit = initial_work;

@@ -1,6 +1,7 @@
 #include "problem_generator.hpp"
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -171,6 +172,53 @@ planner::Problem generate_lab_problem(std::uint64_t seed, const LabProblemOption
     else add_cultivation(b, rng, ++cultivations);
   }
   return problem;
+}
+
+planner::Problem generate_large_lab(int steps, std::uint64_t seed, Time release_spread) {
+  std::mt19937_64 rng(seed);
+  auto between = [&](Time lo, Time hi) { return lo + static_cast<Time>(rng() % static_cast<std::uint64_t>(hi - lo + 1)); };
+  Problem p;
+  p.name = "large-lab-" + std::to_string(seed);
+  const char* types[12] = {"liquid_handler", "thermocycler", "incubator", "colony_picker", "bioreactor_250ml",
+                           "plate_reader", "centrifuge", "sealer", "shaker", "hotel", "imager", "dispenser"};
+  for (int t = 0; t < 12; ++t)
+    for (int k = 0; k < 5; ++k) {
+      const int capacity = t == 4 ? 24 : t == 2 ? 8 : 1;
+      p.devices.push_back({std::string(types[t]) + "-" + std::to_string(k), types[t], capacity, {}});
+    }
+  while (static_cast<int>(p.steps.size()) < steps) {
+    const std::size_t j = p.jobs.size();
+    planner::Job job{"job" + std::to_string(j), static_cast<int>(between(1, 5)), between(0, release_spread),
+                     std::nullopt, {}};
+    const int length = static_cast<int>(between(4, 12));
+    std::size_t cultivation = 0;
+    bool cultivating = false;
+    for (int k = 0; k < length; ++k) {
+      Step s;
+      s.id = job.id + "/s" + std::to_string(k);
+      s.job = j;
+      const std::size_t index = p.steps.size();
+      if (cultivating && between(0, 3) == 0) {
+        s.type = "plate_reader";
+        s.duration = between(5, 15) * 60;
+        const Time at = between(1, 4) * 3600;
+        s.after.push_back({cultivation, LagFrom::kStart, at, at + 900});
+      } else {
+        const int t = static_cast<int>(between(0, 11));
+        s.type = types[t];
+        s.duration = t == 4 ? between(12, 24) * 3600 : between(2, 40) * 60;
+        if (k > 0) s.after.push_back({index - 1, LagFrom::kEnd, 0, between(0, 30) * 60});
+        if (t == 4) {
+          cultivation = index;
+          cultivating = true;
+        }
+      }
+      job.steps.push_back(index);
+      p.steps.push_back(s);
+    }
+    p.jobs.push_back(job);
+  }
+  return p;
 }
 
 }  // namespace foundry::testing

@@ -26,4 +26,13 @@ struct LabProblemOptions {
 // planner may still need some search to find a plan.
 planner::Problem generate_lab_problem(std::uint64_t seed, const LabProblemOptions& options = {});
 
+// A large lab workload, as the repair bench (bench/planner-repair) plans and repairs it: 60
+// devices (12 types x 5; bioreactor arrays with 24 vessels, incubators with 8 slots), jobs of
+// 4-12 steps each starting 0-30 min after its predecessor ends, released over
+// `release_spread`, and one in four steps after a cultivation a plate-reader sample pinned
+// 1-4 h into it ("from start", a 15 min window). Steps are added job by job until there are at
+// least `steps`. Mersenne Twister (fully specified by the standard), so a seed is the same
+// workload everywhere and the bench's figures stay comparable.
+planner::Problem generate_large_lab(int steps, std::uint64_t seed, planner::Time release_spread = 48 * 3600);
+
 }  // namespace foundry::testing
