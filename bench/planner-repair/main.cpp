@@ -9,9 +9,11 @@
 // such events are counted apart when the planner proves it ("no plan exists"), and events with
 // neither a plan nor a proof as unresolved. --compare also times the full pass alone.
 //
-//   foundry-bench-repair [--steps N] [--events N] [--seed N] [--initial-work N] [--compare]
+//   foundry-bench-repair [--steps N] [--events N] [--seed N | --seeds LIST] [--initial-work N] [--compare]
+//                        [--explain MS]
 #include <foundry/planner/planner.hpp>
 
+#include "planner/shift_repair.hpp"
 #include "problem_generator.hpp"
 #include "schedule_verifier.hpp"
 
@@ -63,56 +65,76 @@ struct Latencies {
       std::printf(" #%d %.2f ms", slowest[k].second, slowest[k].first);
     std::printf("\n");
   }
-  static void print(const char* what, std::vector<double> v) {
-    if (v.empty()) return;
+  // Nearest-rank percentile: p99 of 100 values is the 99th smallest.
+  static double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
-    // Nearest-rank percentiles: p99 of 100 values is the 99th smallest.
-    auto pct = [&](double q) {
-      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-      return v[std::min(v.size(), std::max<std::size_t>(rank, 1)) - 1];
-    };
-    std::printf("%s (%3zu): p50 %7.2f  p95 %7.2f  p99 %7.2f  max %7.2f ms\n", what, v.size(), pct(0.5), pct(0.95),
-                pct(0.99), v.back());
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+    return v[std::min(v.size(), std::max<std::size_t>(rank, 1)) - 1];
+  }
+  static void print(const char* what, const std::vector<double>& v) {
+    if (v.empty()) return;
+    std::printf("%s (%3zu): p50 %7.2f  p95 %7.2f  p99 %7.2f  max %7.2f ms\n", what, v.size(), percentile(v, 0.5),
+                percentile(v, 0.95), percentile(v, 0.99), percentile(v, 1.0));
   }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// One bench run (one workload, one event sequence) per seed.
+struct BenchSettings {
   int steps = 5800, events = 100;  // about 700 steps start during 100 events: >= 5,000 stay pending
-  std::uint64_t seed = 1, initial_work = 5'000'000;
+  std::uint64_t initial_work = 5'000'000;
   bool compare = false;
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--compare")) compare = true;
-    else if (!std::strcmp(argv[i], "--steps") && has_value) steps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--events") && has_value) events = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--seed") && has_value) seed = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--initial-work") && has_value) initial_work = std::strtoull(argv[++i], nullptr, 10);
-    else {
-      std::fprintf(stderr,
-                   "usage: foundry-bench-repair [--steps N] [--events N] [--seed N] [--initial-work N] [--compare]\n"
-                   "  --compare  also time the full repair pass (the local repair switched off) on every event\n");
-      return 2;
-    }
-  }
+  double explain_ms = -1;  // < 0: off
+};
+
+// What one seed gave, for the table over seeds.
+struct SeedSummary {
+  std::uint64_t seed = 0;
+  std::size_t min_pending = 0;
+  Latencies local, full;
+};
+
+std::optional<SeedSummary> run_seed(const BenchSettings& settings, std::uint64_t seed) {
+  const int steps = settings.steps, events = settings.events;
+  const std::uint64_t initial_work = settings.initial_work;
+  const bool compare = settings.compare;
+  const double explain_ms = settings.explain_ms;
   Problem problem = foundry::testing::generate_large_lab(steps, seed);
   // A work budget, not a time limit, so that every run repairs the same plan.
   PlanOptions initial;
   initial.work_limit = initial_work;
   PlanResult first = plan(problem, initial);
   if (!first.schedule) {
-    std::fprintf(stderr, "initial plan failed: %s\n", first.infeasibility->reason.c_str());
-    return 1;
+    std::fprintf(stderr, "seed %llu: initial plan failed: %s\n", static_cast<unsigned long long>(seed),
+                 first.infeasibility->reason.c_str());
+    return std::nullopt;
   }
-  std::printf("workload: %zu steps, %zu devices, %zu jobs; initial plan %.3f s (work %llu), makespan %lld s\n",
-              problem.steps.size(), problem.devices.size(), problem.jobs.size(), first.seconds_total,
+  std::printf("seed %llu workload: %zu steps, %zu devices, %zu jobs; initial plan %.3f s (work %llu), makespan %lld s\n",
+              static_cast<unsigned long long>(seed), problem.steps.size(), problem.devices.size(), problem.jobs.size(),
+              first.seconds_total,
               static_cast<unsigned long long>(first.work_done), static_cast<long long>(first.schedule->makespan));
   Schedule current = *first.schedule;
   std::mt19937_64 rng(seed + 1);
   Time now = 0;
   std::size_t min_pending = problem.steps.size();
   Latencies local, full;
+
+  // What the local repair did on a slow or unanswered event (run again, with its statistics).
+  auto explain = [&](const Problem& after, int e, double ms) {
+    foundry::planner::detail::ShiftRepairStats st;
+    const auto t0 = std::chrono::steady_clock::now();
+    const bool local_plan = foundry::planner::detail::shift_repair(after, problem, current, now,
+                                                                  Objective::kWeightedCompletion, &st).has_value();
+    const double local_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("event %d: %.2f ms; local repair %.2f ms, %s%s%s; moved %llu, visits %llu, packings %llu "
+                "(packed %llu, %llu gap searches), postponed %llu, rivals re-placed together %llu\n",
+                e, ms, local_ms, local_plan ? "planned" : st.proven ? "proven infeasible" : "gave up",
+                *st.gave_up ? ": " : "", st.gave_up, static_cast<unsigned long long>(st.moved),
+                static_cast<unsigned long long>(st.visits), static_cast<unsigned long long>(st.packings),
+                static_cast<unsigned long long>(st.packed), static_cast<unsigned long long>(st.packing_work),
+                static_cast<unsigned long long>(st.postponed), static_cast<unsigned long long>(st.rivals_together));
+  };
 
   // Times one repair and sorts its outcome; the plan, when it is a valid one.
   auto run = [&](const Problem& after, const PlanOptions& o, Latencies& into, int e,
@@ -123,6 +145,7 @@ int main(int argc, char** argv) {
     const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
     into.all.push_back(ms);
     into.by_event.push_back({ms, e});
+    if (explain_ms >= 0 && o.local_repair && (ms >= explain_ms || !r.schedule)) explain(after, e, ms);
     if (!r.schedule) {
       const bool proven = r.infeasibility->reason.rfind("no plan exists", 0) == 0;
       (proven ? into.proven : into.unresolved)++;
@@ -172,9 +195,79 @@ int main(int argc, char** argv) {
     problem = std::move(after);
     current = std::move(*repaired);
   }
-  std::printf("events: %d, pending steps >= %zu (target: 5,000 pending over 60 devices; p99 <= 50 ms)\n", events,
+  std::printf("seed %llu events: %d, pending steps >= %zu\n", static_cast<unsigned long long>(seed), events,
               min_pending);
   local.report("repair()");
   if (compare) full.report("full pass only (local_repair = false), same events");
-  return local.unresolved == 0 && local.broken == 0 ? 0 : 1;
+  return SeedSummary{seed, min_pending, std::move(local), std::move(full)};
+}
+
+// Seeds as a comma-separated list and ranges: "1-5", "1,3,7".
+std::vector<std::uint64_t> parse_seeds(const char* text) {
+  std::vector<std::uint64_t> seeds;
+  for (const char* p = text; *p;) {
+    char* end = nullptr;
+    const std::uint64_t from = std::strtoull(p, &end, 10);
+    std::uint64_t to = from;
+    if (end == p) return {};
+    if (*end == '-') {
+      p = end + 1;
+      to = std::strtoull(p, &end, 10);
+      if (end == p || to < from || to - from > 1000) return {};
+    }
+    for (std::uint64_t s = from; s <= to; ++s) seeds.push_back(s);
+    if (*end == ',') ++end;
+    else if (*end) return {};
+    p = end;
+  }
+  return seeds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BenchSettings settings;
+  std::vector<std::uint64_t> seeds{1};
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--compare")) settings.compare = true;
+    else if (!std::strcmp(argv[i], "--steps") && has_value) settings.steps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--events") && has_value) settings.events = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--seed") && has_value) seeds = {std::strtoull(argv[++i], nullptr, 10)};
+    else if (!std::strcmp(argv[i], "--seeds") && has_value) seeds = parse_seeds(argv[++i]);
+    else if (!std::strcmp(argv[i], "--explain") && has_value) settings.explain_ms = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--initial-work") && has_value) settings.initial_work = std::strtoull(argv[++i], nullptr, 10);
+    else {
+      seeds.clear();
+      break;
+    }
+  }
+  if (seeds.empty()) {
+    std::fprintf(stderr,
+                 "usage: foundry-bench-repair [--steps N] [--events N] [--seed N | --seeds 1-5] [--initial-work N]\n"
+                 "                            [--compare] [--explain MS]\n"
+                 "  --seeds    several workloads and event sequences in one run, then a table over them\n"
+                 "  --compare  also time the full repair pass (the local repair switched off) on every event\n"
+                 "  --explain  print the local repair's statistics for events slower than MS or unanswered\n");
+    return 2;
+  }
+  std::vector<SeedSummary> summaries;
+  bool ok = true;
+  for (std::uint64_t seed : seeds) {
+    std::optional<SeedSummary> s = run_seed(settings, seed);
+    if (!s) return 1;
+    ok = ok && s->local.unresolved == 0 && s->local.broken == 0;
+    summaries.push_back(std::move(*s));
+  }
+  std::printf("\ntarget: 5,000 pending steps over 60 devices, p99 <= 50 ms over all events\n");
+  std::printf("| seed | pending >= | repaired | proven infeasible | unresolved | invalid | p50 ms | p99 ms | max ms |\n");
+  std::printf("|-----:|-----------:|---------:|------------------:|-----------:|--------:|-------:|-------:|-------:|\n");
+  for (const SeedSummary& s : summaries) {
+    const Latencies& l = s.local;
+    std::printf("| %4llu | %10zu | %8zu | %17d | %10d | %7d | %6.1f | %6.1f | %6.1f |\n",
+                static_cast<unsigned long long>(s.seed), s.min_pending, l.repaired.size(), l.proven, l.unresolved,
+                l.broken, Latencies::percentile(l.all, 0.5), Latencies::percentile(l.all, 0.99),
+                Latencies::percentile(l.all, 1.0));
+  }
+  return ok ? 0 : 1;
 }

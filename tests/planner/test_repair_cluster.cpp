@@ -7,6 +7,7 @@
 #include "planner/shift_repair.hpp"
 #include "problem_generator.hpp"
 #include "schedule_verifier.hpp"
+#include "started_steps.hpp"
 
 #include <gtest/gtest.h>
 
@@ -171,56 +172,14 @@ TEST(ClusterRepair, PostponesAJobAsAWholeAsTheLastResort) {
   EXPECT_FALSE(none.proven);
 }
 
-// A lab like the repair bench's (bench/planner-repair): 12 device types x 5, chains of 4-12 steps
-// each starting 0-30 min after its predecessor ends, and plate-reader samples pinned 1-4 h into
-// long cultivations (a 15 min window). Own small LCG, so the same seed gives the same lab.
-Problem bench_like_lab(int steps, std::uint64_t seed) {
-  std::uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
-  auto between = [&](Time lo, Time hi) {
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    return lo + static_cast<Time>((x >> 33) % static_cast<std::uint64_t>(hi - lo + 1));
-  };
-  Problem p;
-  const char* types[12] = {"liquid_handler", "thermocycler", "incubator", "colony_picker", "bioreactor", "plate_reader",
-                           "centrifuge", "sealer", "shaker", "hotel", "imager", "dispenser"};
-  for (int t = 0; t < 12; ++t)
-    for (int k = 0; k < 5; ++k)
-      p.devices.push_back({std::string(types[t]) + "-" + std::to_string(k), types[t], t == 4 ? 24 : t == 2 ? 8 : 1, {}});
-  while (static_cast<int>(p.steps.size()) < steps) {
-    const std::size_t j = p.jobs.size();
-    Job job{"job" + std::to_string(j), static_cast<int>(between(1, 5)), between(0, 12 * 3600), std::nullopt, {}};
-    std::size_t cultivation = 0;
-    bool cultivating = false;
-    for (Time k = 0, length = between(4, 12); k < length; ++k) {
-      Step s;
-      s.id = job.id + "/s" + std::to_string(k);
-      s.job = j;
-      const std::size_t index = p.steps.size();
-      if (cultivating && between(0, 3) == 0) {
-        s.type = "plate_reader";
-        s.duration = between(5, 15) * 60;
-        const Time at = between(1, 4) * 3600;
-        s.after.push_back({cultivation, LagFrom::kStart, at, at + 900});
-      } else {
-        const auto t = static_cast<std::size_t>(between(0, 11));
-        s.type = types[t];
-        s.duration = t == 4 ? between(12, 24) * 3600 : between(2, 40) * 60;
-        if (k > 0) s.after.push_back({index - 1, LagFrom::kEnd, 0, between(0, 30) * 60});
-        if (t == 4) {
-          cultivation = index;
-          cultivating = true;
-        }
-      }
-      job.steps.push_back(index);
-      p.steps.push_back(s);
-    }
-    p.jobs.push_back(job);
-  }
-  return p;
-}
+// A lab like the repair bench's (bench/planner-repair, the same generator), smaller: releases
+// over 12 h.
+Problem bench_like_lab(int steps, std::uint64_t seed) { return testing::generate_large_lab(steps, seed, 12 * 3600); }
 
 struct RepairCounts {
   std::uint64_t events = 0, repaired = 0, proven = 0, packed = 0, postponed = 0;
+  std::uint64_t rivals = 0;   // repairs that re-placed rival jobs together
+  std::uint64_t rescued = 0;  // ... and that the local repair does not find without that
 };
 
 // Overrun after overrun (the running step that started last runs `extra` longer), through the
@@ -247,6 +206,14 @@ void overrun_after_overrun(Problem problem, int events, Time step, Time extra, R
     const auto local = detail::shift_repair(after, problem, current, now, Objective::kWeightedCompletion, &stats);
     counts.packed += stats.packed;
     counts.postponed += stats.postponed;
+    if (local && stats.rivals_together > 0) {
+      ++counts.rivals;
+      detail::ShiftRepairPaths no_rivals;
+      no_rivals.rivals = false;
+      detail::ShiftRepairStats without;
+      counts.rescued += !detail::shift_repair(after, problem, current, now, Objective::kWeightedCompletion, &without,
+                                              no_rivals);
+    }
     if (!local) {
       if (stats.proven) {
         // A proof must hold: the full search, given real effort, finds no plan either.
@@ -262,17 +229,7 @@ void overrun_after_overrun(Problem problem, int events, Time step, Time extra, R
     }
     const auto violations = testing::verify_schedule(after, *local);
     ASSERT_TRUE(violations.empty()) << testing::describe_violations(violations);
-    for (std::size_t s = 0; s < after.steps.size(); ++s) {
-      const Assignment& b = current.assignments[s];
-      const Assignment& a = local->assignments[s];
-      if (b.start < now) {
-        ASSERT_EQ(a.start, b.start) << after.steps[s].id;
-        ASSERT_EQ(a.device, b.device) << after.steps[s].id;
-        ASSERT_EQ(a.unit, b.unit) << after.steps[s].id;
-      } else {
-        ASSERT_GE(a.start, now) << after.steps[s].id;
-      }
-    }
+    ASSERT_EQ(testing::started_step_breach(after, current, *local, now), "");
     ++counts.repaired;
     problem = std::move(after);
     current = *local;
@@ -301,6 +258,19 @@ TEST(ClusterRepair, BenchLikeLabOverrunAfterOverrun) {
   }
   EXPECT_GT(counts.repaired, counts.events / 2);
   EXPECT_GT(counts.packed, 0u);
+}
+
+// Two jobs whose windows cannot both be kept where their other steps are used to evict each
+// other's steps in turns until the repair gave up (then the slow full pass ran: seeds 3 and 5 of
+// bench/planner-repair). Re-placed together, they fit: on this lab one event is repaired only
+// that way (checked by repairing it again with that path switched off), and every plan passes
+// the verifier with started steps in place.
+TEST(ClusterRepair, RivalJobsThatEvictEachOtherArePlacedAgainTogether) {
+  RepairCounts counts;
+  overrun_after_overrun(bench_like_lab(1500, 1), 60, 400, 1800, counts);
+  EXPECT_GE(counts.rivals, 1u);
+  EXPECT_GE(counts.rescued, 1u);
+  EXPECT_GT(counts.repaired, counts.events * 9 / 10);
 }
 
 }  // namespace

@@ -79,6 +79,8 @@ class ShiftRepair {
   Candidate best_slot(size_t v, Blockers blockers) const;
   bool place(size_t v);
   bool replace_tail(size_t job);
+  // `job` and the jobs it has taken turns with evicting each other's steps (see evicted_by_).
+  std::vector<size_t> rivals_of(size_t job) const;
   bool evict_and_put(size_t v, Blockers blockers);
   bool proven_shut(size_t v);
   bool pack_cluster(size_t v);
@@ -118,6 +120,11 @@ class ShiftRepair {
   // Packings that failed, per step: two jobs taking turns to evict each other would otherwise
   // pack the same crowded window again and again.
   std::unordered_map<size_t, int> pack_failures_;
+  // Which jobs each job's steps were evicted by. Two jobs whose windows cannot both be kept
+  // where their other steps are would otherwise evict each other in turns until the effort runs
+  // out; once that happens both ways, they are re-placed together instead, with all their
+  // unstarted steps free to move (seeds 3 and 5 of bench/planner-repair had such events).
+  std::unordered_map<size_t, std::set<size_t>> evicted_by_;
 };
 
 // Bounds on the cluster searches of one repair: a few milliseconds at most.
@@ -413,7 +420,9 @@ bool ShiftRepair::evict_and_put(size_t v, Blockers blockers) {
     std::vector<size_t> victims;
     for (const Slot& s : timeline(c.device, c.unit))
       if (s.first < c.t + c.duration && c.t < s.first + dur_[s.second]) victims.push_back(s.second);
+    const size_t job = p_.steps[v].job;
     for (size_t u : victims) {
+      if (p_.steps[u].job != job) evicted_by_[p_.steps[u].job].insert(job);
       take_out(u);
       wedged_[u] = 0;
       push(u);
@@ -424,15 +433,35 @@ bool ShiftRepair::evict_and_put(size_t v, Blockers blockers) {
   return true;
 }
 
+std::vector<size_t> ShiftRepair::rivals_of(size_t job) const {
+  constexpr size_t kMostJobs = 16;  // re-placed together at most
+  std::vector<size_t> group{job};
+  for (size_t k = 0; k < group.size() && group.size() < kMostJobs; ++k) {
+    auto by = evicted_by_.find(group[k]);
+    if (by == evicted_by_.end()) continue;
+    for (size_t other : by->second) {
+      auto back = evicted_by_.find(other);
+      const bool mutual = back != evicted_by_.end() && back->second.count(group[k]);
+      if (mutual && std::find(group.begin(), group.end(), other) == group.end() && group.size() < kMostJobs)
+        group.push_back(other);
+    }
+  }
+  return group;
+}
+
 // Takes out every movable step of the job and places them again one by one, in lag order, each
 // in the earliest gap of its window. When a step finds no room before a predecessor's maximum
 // lag runs out, that predecessor is delayed by the shortfall and the job is placed again (the
 // successor's room is thus found before the predecessor is fixed); when a started step closes
-// the window, movable steps of other jobs are taken out of the way.
+// the window, movable steps of other jobs are taken out of the way. Jobs that have taken turns
+// evicting each other's steps (rivals_of) are placed again together, in one lag order.
 bool ShiftRepair::replace_tail(size_t job) {
   std::vector<size_t> tail;
-  for (size_t s : p_.jobs[job].steps)
-    if (s < p_.steps.size() && p_.steps[s].job == job && !fixed_[s]) tail.push_back(s);
+  const std::vector<size_t> group = paths_.rivals ? rivals_of(job) : std::vector<size_t>{job};
+  if (group.size() > 1) ++stats_.rivals_together;
+  for (size_t j : group)
+    for (size_t s : p_.jobs[j].steps)
+      if (s < p_.steps.size() && p_.steps[s].job == j && !fixed_[s]) tail.push_back(s);
   for (size_t s : tail) in_tail_[s] = 1;
   struct Clear {
     ShiftRepair& r;
@@ -490,7 +519,7 @@ bool ShiftRepair::replace_tail(size_t job) {
     return d;
   };
   for (size_t s : order) {
-    Time es = std::max(now_, p_.jobs[job].release), ls = kForever;
+    Time es = std::max(now_, p_.jobs[p_.steps[s].job].release), ls = kForever;
     for (const Lag& lag : p_.steps[s].after) {
       const size_t q = lag.pred;
       const bool end = lag.from == LagFrom::kEnd;
@@ -619,7 +648,8 @@ bool ShiftRepair::proven_shut(size_t v) {
   }
   stats_.proven = true;
   stats_.culprits = std::move(culprits);
-  return give_up("no plan exists");
+  give_up("no plan exists");
+  return true;
 }
 
 bool ShiftRepair::hard_window(size_t v, Time dur, Time& from, Time& to) {

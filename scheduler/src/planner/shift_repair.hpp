@@ -23,6 +23,7 @@ struct ShiftRepairStats {
   std::uint64_t packed = 0;         // ... and packed
   std::uint64_t packing_work = 0;   // gap searches those packings and the proofs took
   std::uint64_t postponed = 0;      // jobs started later as a whole (the last resort)
+  std::uint64_t rivals_together = 0;  // jobs re-placed together with those they took turns evicting
   const char* gave_up = "";   // why no plan came out (empty when one did)
   bool proven = false;        // no plan exists at all: `reason` and `culprits` say why
   std::string reason;
@@ -31,12 +32,14 @@ struct ShiftRepairStats {
 
 // Which ways of making room for a job the repair may use, in this order (all by default; tests
 // switch some off to reach the later ones): delaying a predecessor by the shortfall, packing the
-// crowded window again, taking other jobs' steps out of the way, postponing the job as a whole.
+// crowded window again, taking other jobs' steps out of the way, postponing the job as a whole;
+// `rivals`: jobs that took turns evicting each other's steps are re-placed together.
 struct ShiftRepairPaths {
   bool delay = true;
   bool pack = true;
   bool evict = true;
   bool postpone = true;
+  bool rivals = true;
 };
 
 // The repaired plan, checked against every constraint before it is returned; nullopt when the
