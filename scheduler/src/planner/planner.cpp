@@ -6,6 +6,7 @@
 
 #include "planner/compiled_problem.hpp"
 #include "planner/job_shop_tabu.hpp"
+#include "planner/plan_check.hpp"
 #include "planner/priority_search.hpp"
 #include "planner/schedule_builder.hpp"
 #include "planner/search_budget.hpp"
@@ -14,8 +15,10 @@
 
 #include <cmath>
 #include <exception>
-#include <thread>
+#include <functional>
 #include <limits>
+#include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace foundry::planner {
@@ -82,12 +85,12 @@ PlanResult solve(const Problem& problem, const PlanOptions& options, const std::
 PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
                                Time now, const PlanOptions& options);
 
-}  // namespace
-
-PlanResult plan(const Problem& problem, const PlanOptions& options) {
-  if (options.threads <= 1) return solve(problem, options, nullptr);
-  // Independent searches with derived seeds; the best plan wins (ties: the lowest seed), so the
-  // result is as deterministic as each search.
+// A portfolio: options.threads independent searches with derived seeds (search k gets seed
+// options.seed + 7919 k, so search 0 is the single-thread search); the best plan wins, ties to
+// the lowest k, so the result is as deterministic as each search: with a work limit, the same
+// seed, budget and thread count always give the same plan.
+PlanResult portfolio(const PlanOptions& options, const std::function<PlanResult(const PlanOptions&)>& search) {
+  if (options.threads <= 1) return search(options);
   std::vector<PlanResult> results(static_cast<std::size_t>(options.threads));
   std::vector<std::exception_ptr> errors(results.size());
   {
@@ -98,7 +101,7 @@ PlanResult plan(const Problem& problem, const PlanOptions& options) {
           PlanOptions o = options;
           o.threads = 1;
           o.seed = options.seed + 7919 * k;
-          results[k] = solve(problem, o, nullptr);
+          results[k] = search(o);
         } catch (...) {
           errors[k] = std::current_exception();
         }
@@ -124,6 +127,48 @@ PlanResult plan(const Problem& problem, const PlanOptions& options) {
   return out;
 }
 
+}  // namespace
+
+PlanResult plan(const Problem& problem, const PlanOptions& options) {
+  return portfolio(options, [&](const PlanOptions& o) { return solve(problem, o, nullptr); });
+}
+
+PlanResult improve(const Problem& problem, const Schedule& current, Time now, const PlanOptions& options) {
+  const detail::SearchBudget clock(0, 0);
+  if (auto why = detail::first_violation(problem, current))
+    throw std::invalid_argument("improve(): the plan to improve breaks a constraint: " + *why);
+  const double before = detail::objective_of(problem, current, options.objective);
+  // The search of repair(): started and frozen steps are fixed, nothing starts before `now`,
+  // and the plan in force gives the first priorities.
+  PlanResult found = portfolio(options, [&](const PlanOptions& o) {
+    return repair_from_scratch(problem, problem, current, now, o);
+  });
+  PlanResult result;
+  result.work_done = found.work_done;
+  result.lower_bound = found.lower_bound;
+  std::string why = "no plan found";
+  if (found.schedule) {
+    // Never trust the search alone with the plan in force: check everything again.
+    std::optional<std::string> broken = detail::first_violation(problem, *found.schedule);
+    if (!broken) broken = detail::started_step_moved(problem, current, *found.schedule, now);
+    const double after = detail::objective_of(problem, *found.schedule, options.objective);
+    if (broken) {
+      why = "the best plan found was refused: " + *broken;
+    } else if (after < before) {
+      found.schedule->objective_value = after;
+      result.schedule = std::move(found.schedule);
+      result.seconds_to_first = found.seconds_to_first;
+    } else {
+      why = "the best plan found is not better (" + std::to_string(after) + " against " + std::to_string(before) + ")";
+    }
+  }
+  if (!result.schedule)
+    result.infeasibility =
+        Infeasibility{"no better plan within the budget, the plan in force stays: " + why, {}};
+  result.seconds_total = clock.elapsed();
+  return result;
+}
+
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options) {
   // First the local repair, which moves only what the event disturbs (milliseconds on a large
@@ -146,8 +191,10 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
     result.seconds_to_first = result.seconds_total = clock.elapsed();
     return result;
   }
-  PlanResult full = local ? repair_from_scratch(problem, problem, *local, now, options)
-                          : repair_from_scratch(problem, previous_problem, previous, now, options);
+  PlanResult full = portfolio(options, [&](const PlanOptions& o) {
+    return local ? repair_from_scratch(problem, problem, *local, now, o)
+                 : repair_from_scratch(problem, previous_problem, previous, now, o);
+  });
   if (local && (!full.schedule || local->objective_value < full.schedule->objective_value)) {
     full.schedule = std::move(local);
     full.infeasibility.reset();

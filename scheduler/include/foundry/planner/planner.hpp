@@ -22,7 +22,10 @@ struct PlanOptions {
   // steps and graph evaluations) and time_limit_s is ignored. The same problem, seed and
   // work_limit always give the same plan; a time limit alone depends on the machine's speed.
   std::uint64_t work_limit = 0;
-  int threads = 1;  // > 1: independent searches with derived seeds; the best plan is kept
+  // > 1: a portfolio of independent searches (plan, improve, repair's full pass) with seeds
+  // seed, seed + 7919, ...; the best plan is kept (ties: the lowest seed), so with a work limit
+  // the result depends only on seed, work_limit and threads.
+  int threads = 1;
   // repair() only: first try the local repair that re-places just the steps the event disturbs
   // (false: always the full pass, e.g. to compare the two).
   bool local_repair = true;
@@ -59,5 +62,16 @@ PlanResult plan(const Problem& problem, const PlanOptions& options = {});
 // options.time_limit_s (may be 0) is then spent improving the plan with the full search.
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options = {});
+
+// Anytime improvement of the plan in force, for after a repair ("repair incrementally, then keep
+// improving in the background"). Searches within options.time_limit_s (or work_limit: then
+// deterministic for a given seed, budget and thread count) for a plan of `problem` with a
+// strictly better objective that keeps every frozen step, and every step that `current` started
+// before `now`, at its start, device and unit, and starts every other step at `now` or later.
+// `schedule` is set only for such a plan, after the planner's own full check of every
+// constraint; otherwise it is empty and `infeasibility` says that the plan in force stays.
+// Call it again with the plan it returned to keep improving in slices. Throws
+// std::invalid_argument (naming the step) when `current` itself breaks a constraint of `problem`.
+PlanResult improve(const Problem& problem, const Schedule& current, Time now, const PlanOptions& options = {});
 
 }  // namespace foundry::planner
