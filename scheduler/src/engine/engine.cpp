@@ -198,12 +198,18 @@ PlanPreview Engine::preview(const RunSpec& run) const {
     planner::Infeasibility why = attempt.result.infeasibility.value_or(planner::Infeasibility{"the planner found no plan", {}});
     throw InfeasibleRun("run '" + run.run_id + "': no feasible plan: " + why.reason, why);
   }
-  PlanPreview preview{std::numeric_limits<double>::max(), 0};
+  PlanPreview preview{std::numeric_limits<double>::max(), 0, {}};
+  // The run's steps are the problem's steps without a live step (kNone), in the run's order.
+  std::size_t k = 0;
   for (std::size_t p = 0; p < attempt.step_of.size(); ++p) {
     if (attempt.step_of[p] != kNone) continue;
     const auto& a = attempt.result.schedule->assignments.at(p);
-    preview.planned_start = std::min(preview.planned_start, state_->origin + static_cast<double>(a.start));
-    preview.planned_end = std::max(preview.planned_end, state_->origin + static_cast<double>(a.end));
+    double start = state_->origin + static_cast<double>(a.start), end = state_->origin + static_cast<double>(a.end);
+    preview.planned_start = std::min(preview.planned_start, start);
+    preview.planned_end = std::max(preview.planned_end, end);
+    preview.steps.push_back({k < run.steps.size() ? run.steps[k].id : attempt.problem.steps[p].id,
+                             attempt.problem.devices.at(a.device).id, a.unit, start, end});
+    ++k;
   }
   if (preview.planned_end == 0) preview.planned_start = 0;
   return preview;

@@ -134,20 +134,26 @@ std::filesystem::path resolve_plugin(const std::string& name_or_path, const std:
     add("");
   } else {
     add(base_dir);
-    auto add_list = [&](const std::string& list) {
-      std::stringstream dirs(list);
-      std::string dir;
-      while (std::getline(dirs, dir, ':'))
-        if (!dir.empty()) add(dir);
-    };
-    if (const char* env = std::getenv("FOUNDRY_DRIVER_PATH")) add_list(env);
-    add_list(FOUNDRY_BUILTIN_DRIVER_DIR);  // the build tree's drivers, then the installed ones
+    for (const auto& dir : plugin_search_path()) add(dir);
   }
   for (const auto& c : candidates) {
     std::error_code ec;
     if (fs::is_regular_file(c, ec)) return c;
   }
   return given.is_absolute() ? given : base_dir / given;  // let load() report "no such file"
+}
+
+std::vector<std::filesystem::path> plugin_search_path() {
+  std::vector<std::filesystem::path> dirs;
+  auto add_list = [&](const std::string& list) {
+    std::stringstream items(list);
+    std::string dir;
+    while (std::getline(items, dir, ':'))
+      if (!dir.empty()) dirs.emplace_back(dir);
+  };
+  if (const char* env = std::getenv("FOUNDRY_DRIVER_PATH")) add_list(env);
+  add_list(FOUNDRY_BUILTIN_DRIVER_DIR);  // the build tree's drivers, then the installed ones
+  return dirs;
 }
 
 }  // namespace foundry::engine

@@ -4,6 +4,7 @@
 #include "service/json_codec.hpp"
 
 #include <foundry/protocol/protocol.hpp>
+#include <foundry/service/device_activity.hpp>
 #include <foundry/version.h>
 
 #include <algorithm>
@@ -148,11 +149,19 @@ struct RequestHandler::Impl {
   json preview(const json& request, const Caller&, const std::string&) {
     RunSpec run = run_of(request, "");
     auto plan = backend.preview(run);
+    json plan_steps = json::array();
+    for (const auto& st : plan.steps)
+      plan_steps.push_back({{"step_id", st.step_id},
+                            {"device_id", st.device_id},
+                            {"unit", st.unit},
+                            {"planned_start", st.planned_start},
+                            {"planned_end", st.planned_end}});
     return {{"planned_start", plan.planned_start},
             {"planned_end", plan.planned_end},
             {"makespan_s", plan.planned_end - plan.planned_start},
             {"now", backend.now()},
-            {"steps", run.steps.size()}};
+            {"steps", run.steps.size()},
+            {"plan", plan_steps}};
   }
 
   json status(const json& request, const Caller&, const std::string&) {
@@ -252,15 +261,33 @@ struct RequestHandler::Impl {
   }
 
   json devices(const json&, const Caller&, const std::string&) {
+    auto statuses = backend.devices();
+    double now = backend.now();
+    std::map<std::string, int> capacity;
+    for (const auto& d : statuses) capacity[d.id] = d.capacity;
+    std::vector<store::StepRow> steps;  // of the runs that can touch the last 24 h or the future
+    for (const auto& run : backend.runs())
+      if (run_may_matter(run, now))
+        for (auto& s : backend.steps(run.run_id)) steps.push_back(std::move(s));
+    auto activity = device_activity(steps, capacity, now);
+    auto step_json = [](const StepOnDevice& s) { return json{{"run_id", s.run_id}, {"step_id", s.step_id}, {"at", s.at}}; };
     json items = json::array();
-    for (const auto& d : backend.devices())
+    for (const auto& d : statuses) {
+      const DeviceActivity& a = activity.at(d.id);
+      json running = json::array();
+      for (const auto& s : a.running) running.push_back(step_json(s));
       items.push_back({{"id", d.id},
                        {"type", d.type},
                        {"operations", d.operations},
                        {"capacity", d.capacity},
                        {"in_service", d.in_service},
-                       {"reason", d.reason}});
-    return {{"devices", items}};
+                       {"reason", d.reason},
+                       {"busy_units", a.busy_units},
+                       {"running", running},
+                       {"utilisation_24h", a.utilisation_24h},
+                       {"next_planned", a.next_planned ? step_json(*a.next_planned) : json(nullptr)}});
+    }
+    return {{"devices", items}, {"now", now}};
   }
 
   json device(const json& request, const Caller& caller, const std::string&) {

@@ -55,6 +55,13 @@ struct RecoveryReport {
 // "When would it finish if submitted now?" Absolute clock seconds.
 struct PlanPreview {
   double planned_start = 0, planned_end = 0;
+  // Each step of the run as it would be planned, in the run's step order.
+  struct Step {
+    std::string step_id, device_id;
+    int unit = 0;
+    double planned_start = 0, planned_end = 0;
+  };
+  std::vector<Step> steps = {};
 };
 
 struct EngineOptions {

@@ -76,4 +76,8 @@ std::vector<DriverModel> parse_driver_description(const std::filesystem::path& f
 // $FOUNDRY_DRIVER_PATH, then the built-in driver directory. ".so" is appended when missing.
 std::filesystem::path resolve_plugin(const std::string& name_or_path, const std::filesystem::path& base_dir);
 
+// The directories resolve_plugin() searches after `base_dir`, in order: each of
+// $FOUNDRY_DRIVER_PATH, then the built-in ones (the build tree's drivers, then the installed).
+std::vector<std::filesystem::path> plugin_search_path();
+
 }  // namespace foundry::engine
