@@ -267,7 +267,7 @@ TEST(ClusterRepair, BenchLikeLabOverrunAfterOverrun) {
 // the verifier with started steps in place.
 TEST(ClusterRepair, RivalJobsThatEvictEachOtherArePlacedAgainTogether) {
   RepairCounts counts;
-  overrun_after_overrun(bench_like_lab(1500, 1), 60, 400, 1800, counts);
+  overrun_after_overrun(bench_like_lab(1500, 1), 60, 400, 600, counts);
   EXPECT_GE(counts.rivals, 1u);
   EXPECT_GE(counts.rescued, 1u);
   EXPECT_GT(counts.repaired, counts.events * 9 / 10);
