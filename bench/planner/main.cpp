@@ -3,7 +3,11 @@
 // and per family (makespan, best known bounds, gap, time to the first feasible plan; for
 // RCPSP/max, feasible instances planned and infeasible ones proven so).
 //
-//   foundry-bench-planner [--bench-dir DIR] [--time-limit S] [--families LIST] [--seed N] [--threads N]
+//   foundry-bench-planner [--bench-dir DIR] [--time-limit S] [--families LIST] [--seed N] [--threads N[,N...]]
+//
+// Several thread counts (--threads 1,2) run every instance once per count, one after the other,
+// so that the machine's load weighs on them alike, and end with a table of mean gaps per family
+// and thread count.
 //
 // Exit status: 0 when every plan verified; 1 when a plan broke a constraint, an instance could not
 // be read, or the planner "proved" infeasible an instance known to be feasible; 77 when the
@@ -38,6 +42,7 @@ enum class Outcome {
 
 struct Row {
   const Instance* instance = nullptr;
+  int threads = 1;
   Outcome outcome = Outcome::kNoPlan;
   long long makespan = 0;
   long long lower_bound = 0;  // the planner's own
@@ -64,6 +69,7 @@ std::string text_or_dash(const std::optional<long long>& value) {
 Row run_instance(const Instance& instance, const planner::PlanOptions& options) {
   Row row;
   row.instance = &instance;
+  row.threads = options.threads;
   planner::Problem problem;
   try {
     problem = planner::read_problem_file(instance.file);
@@ -109,8 +115,8 @@ const char* status_of(const Row& row) {
 void print_row(const Row& row) {
   const Instance& i = *row.instance;
   auto gap = gap_to_ub(row);
-  std::cout << fmt::format("| {:<9} | {:<16} | {:>8} | {:>8} | {:>8} | {:>6} | {:>8.3f} | {:>7.2f} | {:<10} | {}\n",
-                           i.kind, i.name, text_or_dash(i.lb), text_or_dash(i.ub),
+  std::cout << fmt::format("| {:<9} | {:<16} | {:>3} | {:>8} | {:>8} | {:>8} | {:>6} | {:>8.3f} | {:>7.2f} | {:<10} | {}\n",
+                           i.kind, i.name, row.threads, text_or_dash(i.lb), text_or_dash(i.ub),
                            row.outcome == Outcome::kPlanned || row.outcome == Outcome::kInvalid
                                ? std::to_string(row.makespan)
                                : std::string("-"),
@@ -128,7 +134,7 @@ struct FamilySummary {
   int listed_feasible = 0, feasible_planned = 0, listed_infeasible = 0, infeasible_proven = 0, wrong_proofs = 0;
 };
 
-void print_summaries(const std::vector<Row>& rows) {
+std::vector<FamilySummary> summarise(const std::vector<Row>& rows) {
   std::vector<FamilySummary> families;
   std::map<std::string, std::size_t> index;
   for (const Row& row : rows) {
@@ -160,6 +166,15 @@ void print_summaries(const std::vector<Row>& rows) {
       if (row.outcome == Outcome::kProvenInfeasible) ++f.wrong_proofs;
     }
   }
+  return families;
+}
+
+std::string mean_gap(const FamilySummary& f) {
+  return f.gaps ? fmt::format("{:.2f}", f.gap_sum / f.gaps) : std::string("-");
+}
+
+void print_summaries(const std::vector<Row>& rows) {
+  const std::vector<FamilySummary> families = summarise(rows);
 
   std::cout << "\nPer family (gap = 100*(makespan-ub)/ub over planned instances with a known ub):\n\n";
   std::cout << "| kind      | family       | inst | planned | at ub | mean gap % | max gap % | mean t_first s | invalid | no plan |\n";
@@ -167,8 +182,7 @@ void print_summaries(const std::vector<Row>& rows) {
   for (const auto& f : families) {
     std::cout << fmt::format("| {:<9} | {:<12} | {:>4} | {:>7} | {:>5} | {:>10} | {:>9} | {:>14.4f} | {:>7} | {:>7} |\n",
                              f.kind, f.family, f.instances, f.planned, f.at_best_known,
-                             f.gaps ? fmt::format("{:.2f}", f.gap_sum / f.gaps) : std::string("-"),
-                             f.gaps ? fmt::format("{:.2f}", f.gap_max) : std::string("-"),
+                             mean_gap(f), f.gaps ? fmt::format("{:.2f}", f.gap_max) : std::string("-"),
                              f.planned ? f.first_sum / f.planned : 0.0, f.invalid + f.read_errors, f.no_plan);
   }
   bool any_rcpsp = false;
@@ -183,6 +197,22 @@ void print_summaries(const std::vector<Row>& rows) {
                              f.listed_feasible, f.feasible_planned,
                              f.listed_feasible ? 100.0 * f.feasible_planned / f.listed_feasible : 0.0,
                              f.listed_infeasible, f.infeasible_proven, f.wrong_proofs);
+  }
+}
+
+// Mean gap per family, one column per thread count (same instances, same run).
+void print_thread_comparison(const std::vector<int>& thread_counts, const std::vector<std::vector<Row>>& rows) {
+  std::vector<std::vector<FamilySummary>> by_count;
+  for (const auto& r : rows) by_count.push_back(summarise(r));
+  std::cout << "\nMean gap % per family and thread count (same instances, same run):\n\n| kind      | family       |";
+  for (int t : thread_counts) std::cout << fmt::format(" {:>2} thread(s) |", t);
+  std::cout << "\n|-----------|--------------|";
+  for (std::size_t k = 0; k < thread_counts.size(); ++k) std::cout << "-------------:|";
+  std::cout << "\n";
+  for (std::size_t f = 0; f < by_count.front().size(); ++f) {
+    std::cout << fmt::format("| {:<9} | {:<12} |", by_count.front()[f].kind, by_count.front()[f].family);
+    for (const auto& families : by_count) std::cout << fmt::format(" {:>12} |", mean_gap(families[f]));
+    std::cout << "\n";
   }
 }
 
@@ -203,7 +233,13 @@ int run(int argc, char** argv) {
                  "rcpsp-max; e.g. jssp:la, jssp:ta01-ta40, fjsp:brandimarte, rcpsp-max:j10, "
                  "rcpsp-max:j10/psp1-psp30 (default: " + std::string(kDefaultFamilies) + ")");
   app.add_option("--seed", options.seed, "Planner seed")->capture_default_str();
-  app.add_option("--threads", options.threads, "Planner threads")->check(CLI::Range(1, 64))->capture_default_str();
+  std::vector<int> thread_counts{1};
+  app.add_option("--threads", thread_counts,
+                 "Planner threads (a portfolio of independent searches); several, comma-separated, run every "
+                 "instance once per count and compare the mean gaps")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -236,16 +272,26 @@ int run(int argc, char** argv) {
     return 2;
   }
 
+  std::string counts;
+  for (int t : thread_counts) counts += (counts.empty() ? "" : ",") + std::to_string(t);
   std::cout << fmt::format("planner benchmark: {} instances, {} s per instance, seed {}, {} thread(s), objective makespan\n\n",
-                           chosen.size(), options.time_limit_s, options.seed, options.threads);
-  std::cout << "| kind      | instance         |       lb |       ub | makespan |  gap % |  first s | total s | status     | note\n";
-  std::cout << "|-----------|------------------|---------:|---------:|---------:|-------:|---------:|--------:|------------|-----\n";
+                           chosen.size(), options.time_limit_s, options.seed, counts);
+  std::cout << "| kind      | instance         | thr |       lb |       ub | makespan |  gap % |  first s | total s | status     | note\n";
+  std::cout << "|-----------|------------------|----:|---------:|---------:|---------:|-------:|---------:|--------:|------------|-----\n";
+  std::vector<std::vector<Row>> rows_by_count(thread_counts.size());
+  for (const Instance* instance : chosen)
+    for (std::size_t k = 0; k < thread_counts.size(); ++k) {
+      options.threads = thread_counts[k];
+      rows_by_count[k].push_back(run_instance(*instance, options));
+      print_row(rows_by_count[k].back());
+    }
   std::vector<Row> rows;
-  for (const Instance* instance : chosen) {
-    rows.push_back(run_instance(*instance, options));
-    print_row(rows.back());
+  for (std::size_t k = 0; k < thread_counts.size(); ++k) {
+    if (thread_counts.size() > 1) std::cout << fmt::format("\n== {} thread(s) ==\n", thread_counts[k]);
+    print_summaries(rows_by_count[k]);
+    rows.insert(rows.end(), rows_by_count[k].begin(), rows_by_count[k].end());
   }
-  print_summaries(rows);
+  if (thread_counts.size() > 1) print_thread_comparison(thread_counts, rows_by_count);
 
   bool failed = std::any_of(rows.begin(), rows.end(), [](const Row& r) {
     return r.outcome == Outcome::kInvalid || r.outcome == Outcome::kReadError ||
