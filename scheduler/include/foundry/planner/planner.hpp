@@ -70,7 +70,11 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
 // before `now`, at its start, device and unit, and starts every other step at `now` or later.
 // `schedule` is set only for such a plan, after the planner's own full check of every
 // constraint; otherwise it is empty and `infeasibility` says that the plan in force stays.
-// Call it again with the plan it returned to keep improving in slices. Throws
+// Call it again with the plan it returned to keep improving in slices. Run in the background,
+// pass as `now` the earliest time the result can be put in force (the current time plus the
+// budget and a margin): steps the plan in force starts before then are kept as they are, so
+// nothing dispatched while the search runs is moved; drop the result if an event arrived
+// meanwhile (repair() that event from the plan in force instead). Throws
 // std::invalid_argument (naming the step) when `current` itself breaks a constraint of `problem`.
 PlanResult improve(const Problem& problem, const Schedule& current, Time now, const PlanOptions& options = {});
 
