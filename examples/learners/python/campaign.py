@@ -5,7 +5,8 @@ designs are pending), as a busy foundry would run a campaign; the learner must n
 """
 
 
-def run_campaign(learner, backend, space, cycles, batch_size, in_flight=1, log=None):
+def run_campaign(learner, backend, space, cycles, batch_size, in_flight=1, log=None, on_cycle=None):
+    """on_cycle(entry), if given, sees each cycle's history entry as soon as it is complete."""
     observed = {}   # design key -> titer
     pending = {}    # ticket -> list of keys
     proposed = []   # every key ever proposed, in order (to check nothing is proposed twice)
@@ -34,6 +35,8 @@ def run_campaign(learner, backend, space, cycles, batch_size, in_flight=1, log=N
                  "best": observed[best_key] if best_key else None,
                  "best_design": space.to_design(best_key) if best_key else None}
         history.append(entry)
+        if on_cycle:
+            on_cycle(entry)
         if log:
             log(f"  {learner.name:7s} cycle {cycle}: batch best {entry['batch_best']:.3f} g/L, "
                 f"best so far {entry['best']:.3f} g/L ({entry['best_design']['id']})")

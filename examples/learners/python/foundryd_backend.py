@@ -39,6 +39,7 @@ class FoundrydBackend:
         self.titers = {}  # run id -> {design id: titer}, filled from the stream for every run
         self.batches = {}  # run id -> design ids submitted
         self.received = []  # seq of every result taken, to show none came twice
+        self.on_wait = None  # called about every 0.2 s while waiting for results (e.g. a progress display)
 
     @classmethod
     def connect(cls, ready_file, secret_file, **kwargs):
@@ -86,6 +87,8 @@ class FoundrydBackend:
         deadline = time.monotonic() + self.timeout_s
         while True:
             self._take(self.stream.poll(timeout=0.2))
+            if self.on_wait:
+                self.on_wait()
             got = self.titers.get(run_id, {})
             if expected is not None and set(expected) <= set(got):
                 return {i: got[i] for i in expected}
