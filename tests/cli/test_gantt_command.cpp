@@ -1,50 +1,25 @@
 // `foundry gantt` end to end: the files it writes from a real run, the windows --protocol adds,
 // the lanes --workcell gives, and its exit codes.
-#include "command_runner.hpp"
+#include "recorded_runs.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 namespace foundry {
 namespace {
 
 using testing::foundry_binary;
+using testing::occurrences;
+using testing::read_text;
 using testing::run_command;
 using testing::shell_quote;
 
-std::string slurp(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::size_t count(const std::string& text, const std::string& part) {
-  std::size_t n = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
-  return n;
-}
-
-class GanttCommand : public ::testing::Test {
+class GanttCommand : public testing::RecordedRuns {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / ("foundry-gantt-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    auto result = run_command(foundry_binary() + " run " + protocol() + " --workcell " + workcell() + " --db " + db());
-    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
-  static std::string db() { return shell_quote((dir_ / "run.db").string()); }
-  static std::string protocol() { return shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/dbtl-quick.json"); }
-  static std::string workcell() {
-    return shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/workcells/sim-foundry.json");
-  }
+  static void SetUpTestSuite() { record_runs("gantt"); }
   static std::string gantt(const std::string& args) { return foundry_binary() + " gantt --db " + db() + " " + args; }
-  static inline std::filesystem::path dir_;
 };
 
 TEST_F(GanttCommand, WritesTheSvgAndASelfContainedHtmlPage) {
@@ -53,10 +28,10 @@ TEST_F(GanttCommand, WritesTheSvgAndASelfContainedHtmlPage) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("quick.svg and "), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("(1 run(s), 16 steps)"), std::string::npos) << result.out;
-  std::string svg = slurp(prefix.string() + ".svg"), html = slurp(prefix.string() + ".html");
+  std::string svg = read_text(prefix.string() + ".svg"), html = read_text(prefix.string() + ".html");
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
-  EXPECT_EQ(count(svg, "class=\"ran\""), 16u) << "every step of dbtl-quick ran";
-  EXPECT_EQ(count(svg, "class=\"plan\""), 16u);
+  EXPECT_EQ(occurrences(svg, "class=\"ran\""), 16u) << "every step of dbtl-quick ran";
+  EXPECT_EQ(occurrences(svg, "class=\"plan\""), 16u);
   EXPECT_NE(svg.find(">br250 · bioreactor_250ml<"), std::string::npos)
       << "without a workcell the capacity is what the run used: one vessel, one lane";
   EXPECT_EQ(svg.find(">lh2 · liquid_handler<"), std::string::npos) << "without a workcell: the devices used only";
@@ -69,11 +44,11 @@ TEST_F(GanttCommand, ProtocolAndWorkcellAddWindowsAndEveryDevice) {
   auto result = run_command(gantt("--out " + shell_quote(prefix.string()) + " --workcell " + workcell() +
                                   " --protocol " + protocol()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  std::string svg = slurp(prefix.string() + ".svg");
+  std::string svg = read_text(prefix.string() + ".svg");
   ASSERT_FALSE(svg.empty());
   // dbtl-quick's max lags: golden_gate, transformation, plate_incubation, pick_colonies,
   // preculture, inoculate, cultivate, 4 samples and 4 reads.
-  EXPECT_GE(count(svg, "class=\"window\""), 10u);
+  EXPECT_GE(occurrences(svg, "class=\"window\""), 10u);
   EXPECT_NE(svg.find("br250 · bioreactor_250ml · 1/24 vessels used"), std::string::npos);
   EXPECT_NE(svg.find("br1l · bioreactor_1l · 0/12 vessels used"), std::string::npos) << "idle devices shown";
   EXPECT_NE(svg.find(">lh2 · liquid_handler<"), std::string::npos);

@@ -1,10 +1,9 @@
 // `foundry history`: its --json output against the documented shape
 // (docs/schemas/history.schema.json), its table, and its exit codes.
-#include "command_runner.hpp"
+#include "recorded_runs.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -16,20 +15,9 @@ using testing::foundry_binary;
 using testing::run_command;
 using testing::shell_quote;
 
-class HistoryCommand : public ::testing::Test {
+class HistoryCommand : public testing::RecordedRuns {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / ("foundry-history-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    std::string source = FOUNDRY_SOURCE_DIR;
-    auto result = run_command(foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") +
-                              " --workcell " + shell_quote(source + "/protocols/workcells/sim-foundry.json") +
-                              " --db " + db());
-    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
-  static std::string db() { return shell_quote((dir_ / "run.db").string()); }
-  static inline std::filesystem::path dir_;
+  static void SetUpTestSuite() { record_runs("history"); }
 };
 
 // Checks `value` against the schema's "type" (the subset of JSON Schema the document uses).

@@ -1,7 +1,7 @@
 // The human output helpers (ui-cli/src/output/) and the rule they enforce end to end: colour on
 // a terminal, none with NO_COLOR or when piped. The terminal is a real pseudo-terminal.
-#include "command_runner.hpp"
 #include "pty_runner.hpp"
+#include "recorded_runs.hpp"
 
 #include "output/progress_line.hpp"
 #include "output/relative_time.hpp"
@@ -178,26 +178,14 @@ TEST(ProgressLine, RedrawsInPlaceOnATerminalOnly) {
 }
 
 // End to end: `foundry history` on a pseudo-terminal, with NO_COLOR, and piped.
-class HistoryOnTerminal : public ::testing::Test {
+class HistoryOnTerminal : public foundry::testing::RecordedRuns {
  protected:
-  static void SetUpTestSuite() {
-    db_ = std::filesystem::temp_directory_path() / ("foundry-output-" + std::to_string(::getpid()) + ".db");
-    std::filesystem::remove(db_);
-    std::string source = FOUNDRY_SOURCE_DIR;
-    auto result = run_command(foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") +
-                              " --workcell " + shell_quote(source + "/protocols/workcells/sim-foundry.json") +
-                              " --db " + shell_quote(db_.string()));
-    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-  }
-  static void TearDownTestSuite() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_.string() + suffix);
-  }
+  static void SetUpTestSuite() { record_runs("output"); }
   static std::vector<std::string> history_argv(bool json = false) {
-    std::vector<std::string> argv{foundry_binary(), "history", "dbtl-quick-1", "--db", db_.string()};
+    std::vector<std::string> argv{foundry_binary(), "history", "dbtl-quick-1", "--db", db_path().string()};
     if (json) argv.push_back("--json");
     return argv;
   }
-  static inline std::filesystem::path db_;
 };
 
 TEST_F(HistoryOnTerminal, ColoursEventsOnATerminal) {
@@ -218,8 +206,8 @@ TEST_F(HistoryOnTerminal, NoColourWithNoColorSet) {
 
 TEST_F(HistoryOnTerminal, NoColourWhenPiped) {
   // A real pipe (grouped, so run_command's redirections apply to the whole pipeline).
-  auto result = run_command("( NO_COLOR= TERM=xterm-256color " + foundry_binary() + " history dbtl-quick-1 --db " +
-                            shell_quote(db_.string()) + " | cat )");
+  auto result = run_command("( NO_COLOR= TERM=xterm-256color " + foundry_binary() + " history dbtl-quick-1 --db " + db() +
+                            " | cat )");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("step_finished"), std::string::npos) << result.out << result.err;
   EXPECT_EQ(result.out.find(kEscape), std::string::npos) << result.out;

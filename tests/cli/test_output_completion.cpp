@@ -1,9 +1,8 @@
 // Bash completion (ui-cli/completion/foundry.bash) against the built binary: subcommands and
 // options come from --help, run ids from the database given with --db.
-#include "command_runner.hpp"
+#include "recorded_runs.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -14,19 +13,12 @@ using testing::foundry_binary;
 using testing::run_command;
 using testing::shell_quote;
 
-class Completion : public ::testing::Test {
+class Completion : public testing::RecordedRuns {
  protected:
   static void SetUpTestSuite() {
     if (run_command("command -v bash").exit_code != 0) return;
-    dir_ = std::filesystem::temp_directory_path() / ("foundry-completion-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    std::string source = FOUNDRY_SOURCE_DIR;
-    auto result = run_command(foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") +
-                              " --workcell " + shell_quote(source + "/protocols/workcells/sim-foundry.json") +
-                              " --db " + shell_quote((dir_ / "lab.db").string()));
-    ASSERT_EQ(result.exit_code, 0) << result.err;
+    record_runs("completion");  // lab.db, which `--db la<TAB>` completes
   }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
 
   // The completions bash offers for `words` (the last one being completed).
   static std::string complete(const std::string& words) {
@@ -40,7 +32,6 @@ class Completion : public ::testing::Test {
     EXPECT_EQ(result.err, "");
     return result.out;
   }
-  static inline std::filesystem::path dir_;
 };
 
 TEST_F(Completion, SubcommandsOptionsAndRunIds) {

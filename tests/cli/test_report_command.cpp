@@ -1,47 +1,31 @@
 // `foundry report` end to end: one self-contained HTML page with its sections from real runs,
 // campaign selection, and exit codes.
-#include "command_runner.hpp"
+#include "recorded_runs.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <string>
+#include <vector>
 
 namespace foundry {
 namespace {
 
 using testing::foundry_binary;
+using testing::read_text;
 using testing::run_command;
 using testing::shell_quote;
 
-std::string slurp(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class ReportCommand : public ::testing::Test {
+class ReportCommand : public testing::RecordedRuns {
  protected:
   static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / ("foundry-report-cmd-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
-    std::string source = FOUNDRY_SOURCE_DIR;
     // Two cycles of one design each.
-    for (const char* design : {"a1", "b2"}) {
-      std::string designs = std::string("designs=[{\"id\":\"") + design +
-                            "\",\"promoter\":\"J23100\",\"rbs\":\"B0034\",\"gene\":\"var3\"}]";
-      auto result = run_command(foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") +
-                                " --workcell " + shell_quote(source + "/protocols/workcells/sim-foundry.json") +
-                                " --db " + db() + " --param " + shell_quote(designs));
-      ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
-    }
+    std::vector<std::string> runs;
+    for (const char* design : {"a1", "b2"})
+      runs.push_back("--param " + shell_quote(std::string("designs=[{\"id\":\"") + design +
+                                              "\",\"promoter\":\"J23100\",\"rbs\":\"B0034\",\"gene\":\"var3\"}]"));
+    record_runs("report-cmd", runs);
   }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
-  static std::string db() { return shell_quote((dir_ / "lab.db").string()); }
-  static inline std::filesystem::path dir_;
 };
 
 TEST_F(ReportCommand, WritesEverySectionFromRealRuns) {
@@ -49,7 +33,7 @@ TEST_F(ReportCommand, WritesEverySectionFromRealRuns) {
   auto result = run_command(foundry_binary() + " report --db " + db() + " --out " + shell_quote(out.string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("(2 run(s))"), std::string::npos) << result.out;
-  std::string html = slurp(out);
+  std::string html = read_text(out);
   for (const char* part : {"1. Runs", "2. Gantt", "3. Device utilisation", "4. DBTL progress", "5. Growth curves",
                            "Best titer per cycle", "<td>dbtl-quick-1</td>", "<td>dbtl-quick-2</td>",
                            "a1 (br250 vessel 0)", "b2 (br250 vessel 0)"})
@@ -62,7 +46,7 @@ TEST_F(ReportCommand, ACampaignKeepsItsRunsOnly) {
   auto result = run_command(foundry_binary() + " report --db " + db() + " --campaign dbtl-quick-2 --out " +
                             shell_quote(out.string()));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  std::string html = slurp(out);
+  std::string html = read_text(out);
   EXPECT_NE(html.find("<td>dbtl-quick-2</td>"), std::string::npos);
   EXPECT_EQ(html.find("<td>dbtl-quick-1</td>"), std::string::npos);
   EXPECT_NE(html.find("<title>Campaign dbtl-quick-2</title>"), std::string::npos);

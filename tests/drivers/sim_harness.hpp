@@ -57,6 +57,12 @@ class SimHarness {
                      });
   }
 
+  // Lets `hours` pass in virtual time (cultures grow, media age) with nothing else to do.
+  void wait_hours(double hours) {
+    clock->call_after(hours * 3600.0, [] {});
+    clock->run();
+  }
+
   // Runs one command to its end in virtual time.
   Outcome run(const std::string& operation, const nlohmann::json& parameters, int unit = -1, const std::string& id = "") {
     auto out = std::make_shared<Outcome>();

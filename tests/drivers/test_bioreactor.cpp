@@ -93,8 +93,7 @@ TEST(Bioreactor, InoculateSampleStopFollowOneCultureThroughTime) {
   ASSERT_TRUE(h.run("inoculate", {{"design", d}, {"initial_od600", 0.1}}, 5).outcome.ok);
   std::vector<double> od;
   for (int i = 0; i < 4; ++i) {
-    h.clock->call_after(6 * 3600.0, [] {});
-    h.clock->run();
+    h.wait_hours(6);
     Outcome s = h.run("sample", json::object(), 5);
     ASSERT_TRUE(s.outcome.ok) << s.outcome.message;
     EXPECT_EQ(foundry::test::result_schema_violation(*h.library, "sim-br-24x250ml", "sample", s.result()), "");
@@ -156,25 +155,12 @@ TEST(Bioreactor, ACancelledCultivationFailsAndFreesTheVessel) {
   EXPECT_TRUE(h.run("cultivate", {{"design", "d3"}, {"duration_s", 3600.0}}, 2).outcome.ok);
 }
 
-}  // namespace
-
-namespace {
-
-using foundry::test::Outcome;
-using foundry::test::SimHarness;
-using nlohmann::json;
-
-void wait_hours(SimHarness& h, double hours) {
-  h.clock->call_after(hours * 3600.0, [] {});
-  h.clock->run();
-}
-
 TEST(BioreactorFeed, AFedCultureIsDilutedThenGrowsBeyondTheBatchCapacity) {
   SimHarness h("foundry_sim_bioreactor", "sim-br-24x250ml");
-  const json d = foundry::test::design("d03", "J23100", "B0034");
+  const json d = design("d03", "J23100", "B0034");
   ASSERT_TRUE(h.run("inoculate", {{"design", d}}, 0).outcome.ok);
   ASSERT_TRUE(h.run("inoculate", {{"design", d}}, 1).outcome.ok);
-  wait_hours(h, 30);  // stationary: both at the batch capacity
+  h.wait_hours(30);  // stationary: both at the batch capacity
   const double batch_od = h.run("sample", json::object(), 1).measurement("OD600");
   Outcome fed = h.run("feed", {{"volume_ml", 20}, {"glucose_g_per_l", 500}}, 0);
   ASSERT_TRUE(fed.outcome.ok) << fed.outcome.message;
@@ -183,7 +169,7 @@ TEST(BioreactorFeed, AFedCultureIsDilutedThenGrowsBeyondTheBatchCapacity) {
   // 20 mL of 500 g/L into 220 mL: 45 g/L glucose, capacity up by 1.25 OD per g/L (capped at 60).
   EXPECT_GT(fed.result().at("capacity_od600").get<double>(), batch_od + 20);
   EXPECT_LT(fed.measurement("OD600"), batch_od * 200 / 220 * 1.1);  // diluted right after the feed
-  wait_hours(h, 24);
+  h.wait_hours(24);
   const double fed_od = h.run("sample", json::object(), 0).measurement("OD600");
   const double unfed_od = h.run("sample", json::object(), 1).measurement("OD600");
   EXPECT_GT(fed_od, 2 * unfed_od);

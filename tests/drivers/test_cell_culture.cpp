@@ -10,11 +10,6 @@ using foundry::test::Outcome;
 using foundry::test::SimHarness;
 using nlohmann::json;
 
-void wait_hours(SimHarness& h, double hours) {
-  h.clock->call_after(hours * 3600.0, [] {});
-  h.clock->run();
-}
-
 double value(const Outcome& out, const char* key) { return out.result().at(key).get<double>(); }
 
 TEST(CellCulture, ConfluenceGrowsWhileTheMediumIsChangedDaily) {
@@ -25,7 +20,7 @@ TEST(CellCulture, ConfluenceGrowsWhileTheMediumIsChangedDaily) {
   EXPECT_NEAR(value(seeded, "confluence_pct"), 5.0 / 0.95, 0.2);  // viable plus the 5 % dead
   double last = value(seeded, "confluence_pct");
   for (int day = 0; day < 3; ++day) {
-    wait_hours(h, 23.5);
+    h.wait_hours(23.5);
     Outcome fed = h.run("medium_exchange", json::object(), 2);
     ASSERT_TRUE(fed.outcome.ok) << fed.outcome.message;
     EXPECT_EQ(foundry::test::result_schema_violation(*h.library, "sim-ccs", "medium_exchange", fed.result()), "");
@@ -40,9 +35,9 @@ TEST(CellCulture, AMediumExchangeThatComesLateCostsViability) {
   SimHarness h("foundry_sim_cell_culture", "sim-ccs");
   ASSERT_TRUE(h.run("seed", {{"cells", 1e6}}, 0).outcome.ok);
   ASSERT_TRUE(h.run("seed", {{"cells", 1e6}}, 1).outcome.ok);
-  wait_hours(h, 23);
+  h.wait_hours(23);
   Outcome on_time = h.run("medium_exchange", json::object(), 0);
-  wait_hours(h, 24);  // vessel 1 is now 48 h on its first medium
+  h.wait_hours(24);  // vessel 1 is now 48 h on its first medium
   Outcome late = h.run("medium_exchange", json::object(), 1);
   ASSERT_TRUE(late.outcome.ok) << late.outcome.message;
   EXPECT_GT(value(late, "late_h"), 23.0);
@@ -59,7 +54,7 @@ TEST(CellCulture, AMediumExchangeThatComesLateCostsViability) {
 TEST(CellCulture, PassageSplitsAndHarvestEmptiesTheVessel) {
   SimHarness h("foundry_sim_cell_culture", "sim-ccs", {{"vessels", 4}});
   ASSERT_TRUE(h.run("seed", {{"cells", 2e6}}, 3).outcome.ok);
-  wait_hours(h, 20);
+  h.wait_hours(20);
   Outcome passage = h.run("passage", {{"split_ratio", 5}}, 3);
   ASSERT_TRUE(passage.outcome.ok) << passage.outcome.message;
   EXPECT_NEAR(value(passage, "cells_reseeded"), value(passage, "viable_cells") / 5, 0.15 * value(passage, "cells_reseeded"));

@@ -2,21 +2,14 @@
 // key pair of its own; the host's ZAP handler admits only the engine keys in its allow file. A
 // client with an unknown key, a client expecting another server key and a plain (non-CURVE) client
 // are all refused, and the host goes on serving the allowed one.
-#include "isolation_support.hpp"
+#include "standalone_host.hpp"
 
 #include <zmq.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
-
-extern char** environ;
 
 using namespace foundry;
 
@@ -37,48 +30,6 @@ std::filesystem::path write_key_file(const std::filesystem::path& file, const Ke
   return file;
 }
 
-// foundry-driver-host with CURVE on tcp://127.0.0.1:*; reads the port it reports.
-class CurveHost {
- public:
-  CurveHost(const std::filesystem::path& key_file, const std::filesystem::path& allowed, const std::filesystem::path& log) {
-    int out[2];
-    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {FOUNDRY_DRIVER_HOST_PROGRAM, "--plugin", test::engine_test_plugin("foundry_test_driver").string(),
-                                     "--endpoint", "tcp://127.0.0.1:*", "--model", "bench-device",
-                                     "--curve-key-file", key_file.string(), "--allowed-clients", allowed.string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    FILE* lines = ::fdopen(out[0], "r");
-    char line[256] = {};
-    if (std::fgets(line, sizeof line, lines)) {
-      const std::string text = line, prefix = "listening on ";
-      if (text.rfind(prefix, 0) == 0) endpoint_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
-    }
-    std::fclose(lines);
-  }
-  ~CurveHost() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  CurveHost(const CurveHost&) = delete;
-  CurveHost& operator=(const CurveHost&) = delete;
-  const std::string& endpoint() const { return endpoint_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string endpoint_;
-};
-
 class DriverHostCurve : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,7 +42,12 @@ class DriverHostCurve : public ::testing::Test {
     stranger_ = new_keys();
     write_key_file(dir_ / "stranger.secret", stranger_);
     std::ofstream(dir_ / "allowed.txt") << "# engines allowed to drive this instrument\n" << engine_.public_key << " lab-engine\n";
-    host_ = std::make_unique<CurveHost>(dir_ / "host.secret", dir_ / "allowed.txt", dir_ / "host.log");
+    // CURVE with this key pair; the ZAP handler admits only the keys in allowed.txt.
+    host_ = std::make_unique<test::StandaloneHost>(
+        "tcp://127.0.0.1:*",
+        std::vector<std::string>{"--curve-key-file", (dir_ / "host.secret").string(), "--allowed-clients",
+                                 (dir_ / "allowed.txt").string()},
+        dir_ / "host.log");
     ASSERT_EQ(host_->endpoint().rfind("tcp://127.0.0.1:", 0), 0u) << host_->endpoint();
   }
   void TearDown() override {
@@ -123,7 +79,7 @@ class DriverHostCurve : public ::testing::Test {
 
   std::filesystem::path dir_;
   Keys server_, engine_, stranger_;
-  std::unique_ptr<CurveHost> host_;
+  std::unique_ptr<test::StandaloneHost> host_;
 };
 
 TEST_F(DriverHostCurve, AnAllowedEngineKeyIsServed) { expect_served(); }

@@ -2,67 +2,10 @@
 // tcp:// endpoint, the engine connects to it. When that host dies and its service manager starts
 // it again, the engine notices (heartbeats go unanswered), fails the running command, reconnects
 // and re-creates the driver.
-#include "isolation_support.hpp"
-
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-
-extern char** environ;
+#include "standalone_host.hpp"
 
 using namespace foundry;
-
-namespace {
-
-// Runs foundry-driver-host and reads the endpoint it reports ("listening on tcp://127.0.0.1:PORT").
-class StandaloneHost {
- public:
-  explicit StandaloneHost(const std::string& endpoint) {
-    int out[2];
-    EXPECT_EQ(::pipe2(out, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    std::string plugin = test::engine_test_plugin("foundry_test_driver").string();
-    std::vector<std::string> args = {FOUNDRY_DRIVER_HOST_PROGRAM, "--plugin", plugin, "--endpoint", endpoint,
-                                     "--model", "bench-device"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    FILE* lines = ::fdopen(out[0], "r");
-    char line[256] = {};
-    if (std::fgets(line, sizeof line, lines)) {
-      std::string text = line;
-      const std::string prefix = "listening on ";
-      if (text.rfind(prefix, 0) == 0) endpoint_ = text.substr(prefix.size(), text.find_last_not_of("\r\n") + 1 - prefix.size());
-    }
-    std::fclose(lines);
-  }
-  ~StandaloneHost() { kill(); }
-  StandaloneHost(const StandaloneHost&) = delete;
-  StandaloneHost& operator=(const StandaloneHost&) = delete;
-
-  const std::string& endpoint() const { return endpoint_; }
-  void kill() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  std::string endpoint_;
-};
-
-}  // namespace
+using test::StandaloneHost;
 
 TEST(DriverHostRemote, ConnectsToARunningHostAndPicksItUpAgainAfterItRestarted) {
   auto host = std::make_unique<StandaloneHost>("tcp://127.0.0.1:*");
