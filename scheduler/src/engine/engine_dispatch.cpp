@@ -114,6 +114,7 @@ void Engine::State::start(std::size_t i) {
   for (std::size_t d : s.dependents) clock.post([this, d] { try_start(d); });  // anchored on my start
   for (std::size_t d : s.dependents) watch_windows(d);
   std::string command = s.command_id;
+  arm_timeout(i);  // before execute: a refusal up front ends the attempt (and the timer) at once
   fleet.session(s.device).execute(request, nullptr, [this, i, command](const CommandOutcome& outcome) {
     if (steps[i].state != StepState::kRunning || steps[i].command_id != command) return;  // stale
     finish(i, outcome);
@@ -127,6 +128,7 @@ void Engine::State::finish(std::size_t i, const CommandOutcome& outcome) {
   const double now = clock.now();
   const std::string& run_id = s.run->spec.run_id;
   crash_point("before_result_commit");
+  cancel_timeout(s);
   s.ended = now;
   if (outcome.ok) {
     std::vector<store::Measurement> measurements;

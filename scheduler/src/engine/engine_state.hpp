@@ -1,6 +1,7 @@
 // The engine's live state, shared by its parts: engine.cpp (the API), engine_planning.cpp
 // (plans and replans), engine_dispatch.cpp (starting and finishing steps), engine_policies.cpp
-// (what a failure leads to, operator answers) and engine_recovery.cpp (rebuilding from the store).
+// (what a failure leads to, operator answers), engine_timeouts.cpp (attempts that run too long) and
+// engine_recovery.cpp (rebuilding from the store).
 // The store is written first, memory second: every change below is committed before it is acted on.
 #pragma once
 
@@ -46,6 +47,7 @@ struct LiveStep {
   std::string command_id;      // of the running attempt
   std::optional<Clock::TimerId> timer;        // start timer
   std::optional<Clock::TimerId> window_watch;  // max-lag warning timer
+  std::optional<Clock::TimerId> timeout;       // the running attempt's timeout (engine_timeouts.cpp)
   std::vector<std::pair<std::size_t, const Dependency*>> preds;
   std::vector<std::size_t> dependents;
   std::string key() const;  // "run/step"
@@ -67,6 +69,14 @@ struct LiveRun {
 struct Engine::State {
   State(const Workcell& w, DeviceFleet& f, store::Store& s, Clock& c, EngineOptions o)
       : workcell(w), fleet(f), store(s), clock(c), options(std::move(o)) {}
+  // Pending timeouts (engine_timeouts.cpp) point at this state: a clock that outlives it (and runs
+  // again, as foundryd's after a pause) must not call into freed memory.
+  ~State() {
+    for (auto& s : steps)
+      if (s.timeout) clock.cancel(*s.timeout);
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
 
   const Workcell& workcell;
   DeviceFleet& fleet;
@@ -115,6 +125,14 @@ struct Engine::State {
   std::optional<double> window_left(const LiveStep& s) const;
   std::string why_waiting(const LiveStep& s) const;
   void mark_violated(std::size_t i, const std::string& detail_json);
+
+  // --- timeouts (engine_timeouts.cpp)
+  // Arms the running attempt's timeout (step_timeout_s after it started).
+  void arm_timeout(std::size_t i);
+  void cancel_timeout(LiveStep& s);
+  // The attempt `command` is still running at its timeout: cancel it, record step_timed_out, and
+  // fail it under the step's error policy.
+  void time_out(std::size_t i, const std::string& command);
 
   // --- policies (engine_policies.cpp)
   void handle_failure(std::size_t i, const std::string& message, int error_kind);

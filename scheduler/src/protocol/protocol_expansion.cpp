@@ -4,6 +4,7 @@
 #include "protocol/lag_feasibility.hpp"
 #include "protocol/parameter_values.hpp"
 #include "protocol/protocol_reader.hpp"
+#include "protocol/step_timeout_json.hpp"
 #include "protocol/substitution.hpp"
 
 #include <cmath>
@@ -184,6 +185,12 @@ class Expander {
       if (auto duration = seconds(decl.duration)) {
         step.duration_s = *duration;
         if (auto problem = duration_problem(*duration)) report(decl.duration.pointer, *problem);
+        // Fixed here, so a stored run keeps the timeout its protocol gave it.
+        step.timeout_s = decl.timeout_s.value_or(protocol_.default_timeout.for_duration(*duration));
+        // A literal duration was compared at load; one from an expression is known only now.
+        if (decl.timeout_s && !decl.duration.raw.is_number())
+          if (auto problem = timeout_problem(*decl.timeout_s, *duration))
+            report(pointer_append(decl.pointer, "timeout_s"), *problem);
       }
       for (const DependencyDecl& dep : decl.after) {
         Instance::Lags lags;

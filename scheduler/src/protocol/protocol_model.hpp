@@ -6,6 +6,7 @@
 
 #include "protocol/expression.hpp"
 #include "protocol/json_document.hpp"
+#include "protocol/step_timeout_json.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +57,7 @@ struct StepDecl {
   SecondsValue duration;
   std::vector<DependencyDecl> after;
   std::optional<ErrorPolicy> on_error;  // absent: the protocol's default
+  std::optional<double> timeout_s;      // absent: the protocol's TimeoutDefaults
   std::string pointer;
   std::size_t group = 0;  // enclosing group (0: the protocol itself)
 };
@@ -98,6 +100,7 @@ struct Protocol::Impl {
   std::vector<protocol_detail::GroupDecl> groups;  // [0] is the protocol's own `steps`
   std::vector<protocol_detail::StepDecl> steps;
   ErrorPolicy default_on_error;  // "defaults": {"on_error": ...}; built in: hold
+  protocol_detail::TimeoutDefaults default_timeout;  // "defaults": {"timeout_factor", "timeout_margin_s"}
   std::optional<protocol_detail::Capabilities> capabilities;
 };
 

@@ -2,6 +2,7 @@
 
 #include "protocol/error_policy_json.hpp"
 #include "protocol/parameter_values.hpp"
+#include "protocol/step_timeout_json.hpp"
 #include "protocol/substitution.hpp"
 
 #include <cctype>
@@ -162,10 +163,11 @@ class Reader {
 
   void read_defaults(const Json& defaults, const std::string& pointer) {
     if (!defaults.is_object()) return type_error(pointer, "an object (e.g. {\"on_error\": {...}})", defaults);
-    check_members(defaults, pointer, {"on_error"}, {}, "defaults");
+    check_members(defaults, pointer, {"on_error", "timeout_factor", "timeout_margin_s"}, {}, "defaults");
     if (auto it = defaults.find("on_error"); it != defaults.end())
       if (auto policy = read_error_policy(*it, pointer_append(pointer, "on_error"), sink_, PolicyStrictness::kAuthored))
         protocol_.default_on_error = *policy;
+    read_timeout_defaults(defaults, pointer, protocol_.default_timeout, sink_);
   }
 
   // --- steps and groups ---------------------------------------------------------------------
@@ -194,7 +196,8 @@ class Reader {
   }
 
   std::size_t read_step(const Json& step, const std::string& at, std::size_t group, const std::set<std::string>& names) {
-    check_members(step, at, {"id", "operation", "device_type", "parameters", "duration", "after", "on_error", "description"},
+    check_members(step, at, {"id", "operation", "device_type", "parameters", "duration", "after", "on_error", "timeout_s",
+                   "description"},
                   {"id", "operation", "device_type", "duration"}, "step");
     StepDecl decl;
     decl.pointer = at;
@@ -231,6 +234,12 @@ class Reader {
     }
     if (auto it = step.find("on_error"); it != step.end())
       decl.on_error = read_error_policy(*it, pointer_append(at, "on_error"), sink_, PolicyStrictness::kAuthored);
+    if (auto it = step.find("timeout_s"); it != step.end()) {
+      decl.timeout_s = read_timeout_s(*it, pointer_append(at, "timeout_s"), sink_);
+      if (decl.timeout_s)
+        if (auto duration = literal_seconds(decl.duration))
+          if (auto problem = timeout_problem(*decl.timeout_s, *duration)) sink_.add(pointer_append(at, "timeout_s"), *problem);
+    }
     protocol_.steps.push_back(std::move(decl));
     std::size_t index = protocol_.steps.size() - 1;
     protocol_.groups[group].members.push_back({false, index});

@@ -3,6 +3,7 @@
 #include <foundry/model/diagnostic.hpp>
 
 #include "protocol/error_policy_json.hpp"
+#include "protocol/step_timeout_json.hpp"
 #include "protocol/json_document.hpp"
 
 #include <array>
@@ -81,7 +82,7 @@ class RunSpecReader {
       type_error(at, "an object (a step)", value);
       return step;
     }
-    check_members(value, at, {"id", "operation", "device_type", "parameters", "duration_s", "after", "on_error"},
+    check_members(value, at, {"id", "operation", "device_type", "parameters", "duration_s", "after", "on_error", "timeout_s"},
                   {"id", "operation", "device_type", "duration_s"}, "step");
     step.id = text(value, at, "id", true);
     step.operation = text(value, at, "operation", true);
@@ -106,6 +107,9 @@ class RunSpecReader {
       if (auto policy = protocol_detail::read_error_policy(*it, pointer_append(at, "on_error"), sink_,
                                                            protocol_detail::PolicyStrictness::kStored))
         step.on_error = *policy;
+    // Absent in runs stored before steps had timeouts: the built-in default applies.
+    if (auto it = value.find("timeout_s"); it != value.end() && !it->is_null())
+      step.timeout_s = protocol_detail::read_timeout_s(*it, pointer_append(at, "timeout_s"), sink_);
     return step;
   }
 
@@ -243,6 +247,7 @@ std::string run_spec_to_json(const RunSpec& run, int indent) {
     }
     s["after"] = std::move(after);
     s["on_error"] = protocol_detail::error_policy_to_json(step.on_error);
+    s["timeout_s"] = step.timeout_s ? Json(*step.timeout_s) : Json(nullptr);
     steps.push_back(std::move(s));
   }
   document["steps"] = std::move(steps);

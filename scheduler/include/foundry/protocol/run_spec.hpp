@@ -46,7 +46,21 @@ struct StepSpec {
   std::int64_t duration_s = 1;
   std::vector<Dependency> after;
   ErrorPolicy on_error;
+  // A dispatched attempt not finished this many seconds after it started is cancelled and fails
+  // (event step_timed_out), then follows on_error. None: default_step_timeout_s(duration_s).
+  std::optional<double> timeout_s;
 };
+
+// Without a timeout of its own, a step may take twice its duration plus a minute: long enough
+// for an instrument that runs slow, short enough that a hung one is noticed the same hour.
+// Protocols change both numbers in "defaults" (timeout_factor, timeout_margin_s).
+inline constexpr double kDefaultTimeoutFactor = 2.0;
+inline constexpr double kDefaultTimeoutMarginS = 60.0;
+inline double default_step_timeout_s(std::int64_t duration_s) {
+  return kDefaultTimeoutFactor * static_cast<double>(duration_s) + kDefaultTimeoutMarginS;
+}
+// The timeout in force for a step.
+inline double step_timeout_s(const StepSpec& step) { return step.timeout_s.value_or(default_step_timeout_s(step.duration_s)); }
 
 struct RunSpec {
   std::string run_id;
