@@ -74,7 +74,8 @@ TEST_F(DemoCommand, FinishesAndSaysWhereTheReportIs) {
   EXPECT_NE(result_->out.find("report: " + report.string()), std::string::npos) << result_->out;
   EXPECT_NE(result_->out.find("xdg-open " + report.string()), std::string::npos) << result_->out;
   std::string html = read_file(report);
-  for (const char* part : {"DBTL progress", "cell-culture-maintenance-", "dbtl-scale-up-", "arm1", "cc1", "br1l"})
+  // The injected fault is in the report too: the Gantt marks it on its device lane.
+  for (const char* part : {"DBTL progress", "cell-culture-maintenance-", "dbtl-scale-up-", "arm1", "cc1", "br1l", "clot_detected"})
     EXPECT_NE(html.find(part), std::string::npos) << part;
   // Piped: plain lines, one per cycle of each learner, no carriage returns.
   EXPECT_EQ(result_->out.find('\r'), std::string::npos);
