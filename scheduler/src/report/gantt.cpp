@@ -38,6 +38,7 @@ struct Lane {
   std::string label;
   double y = 0;
   double height = kLaneHeight;
+  bool of_array = false;  // a vessel or slot under its array's header row: labelled by unit
 };
 
 struct Layout {
@@ -71,11 +72,11 @@ Layout lay_out(const Timeline& timeline) {
     y += kHeaderHeight;
     for (int unit : units) {
       layout.lane_of[{device.id, unit}] = layout.lanes.size();
-      layout.lanes.push_back({device.id, unit, unit_word + " " + std::to_string(unit), y, kLaneHeight});
+      layout.lanes.push_back({device.id, unit, unit_word + " " + std::to_string(unit), y, kLaneHeight, true});
       y += kLaneHeight;
     }
     if (units.empty()) {  // an idle array still gets a lane, so idleness is visible
-      layout.lanes.push_back({device.id, 0, "(idle)", y, kLaneHeight});
+      layout.lanes.push_back({device.id, 0, "(idle)", y, kLaneHeight, true});
       y += kLaneHeight;
     }
     y += kDeviceGap;
@@ -126,6 +127,18 @@ void legend(std::ostringstream& svg, const Timeline& timeline) {
   svg << "</g>\n";
 }
 
+// An instant as the chart names it: a date, or the time since the origin for undated timelines.
+std::string when(const Timeline& timeline, double t) {
+  return timeline.dated ? detail::utc_time(t) : "+" + detail::duration_text(t - timeline.origin);
+}
+
+// Steps shown: a step holding several units has a bar on each, so bars overcount.
+std::size_t step_count(const Timeline& timeline) {
+  std::set<std::pair<std::string, std::string>> steps;
+  for (const auto& b : timeline.bars) steps.emplace(b.run_id, b.step_id);
+  return steps.size();
+}
+
 }  // namespace
 
 std::string gantt_svg(const Timeline& timeline) {
@@ -149,9 +162,9 @@ std::string gantt_svg(const Timeline& timeline) {
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"gantt\" width=\"" << num(width) << "\" height=\""
       << num(height) << "\" viewBox=\"0 0 " << num(width) << " " << num(height)
       << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  svg << "<title>" << escape(timeline.title) << ": " << timeline.bars.size() << " steps, "
-      << escape(detail::duration_text(span)) << " from " << escape(detail::utc_time(timeline.origin))
-      << "</title>\n";
+  svg << "<title>" << escape(timeline.title) << ": " << step_count(timeline) << " steps, "
+      << escape(detail::duration_text(span))
+      << (timeline.dated ? " from " + escape(detail::utc_time(timeline.origin)) : std::string()) << "</title>\n";
   svg << "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   legend(svg, timeline);
 
@@ -162,8 +175,7 @@ std::string gantt_svg(const Timeline& timeline) {
     svg << "<rect x=\"0\" y=\"" << num(lane.y) << "\" width=\"" << num(kLabelWidth + kChartWidth) << "\" height=\""
         << num(lane.height) << "\" fill=\"" << (header ? "#e3e7ee" : (i % 2 ? "#f6f7f9" : "#eceef2")) << "\"/>";
     svg << "<text x=\"" << (header ? 4 : 14) << "\" y=\"" << num(lane.y + lane.height / 2 + 4) << "\""
-        << (header || lane.device_id.empty() ? " font-weight=\"bold\"" : "")
-        << (lane.label.find(" · ") != std::string::npos && !header ? " font-weight=\"bold\"" : "") << ">"
+        << (lane.of_array ? "" : " font-weight=\"bold\"") << ">"
         << escape(lane.label) << "</text>\n";
   }
 
@@ -172,8 +184,9 @@ std::string gantt_svg(const Timeline& timeline) {
   const double unit = hours ? 3600 : 60;
   const double tick = detail::tick_spacing(span / unit, 12) * unit;
   const double axis_y = kLegendHeight + kAxisHeight - 6;
-  svg << "<text x=\"4\" y=\"" << num(axis_y) << "\" fill=\"#444\">" << escape(detail::utc_time(timeline.origin))
-      << "</text>\n";
+  if (timeline.dated)
+    svg << "<text x=\"4\" y=\"" << num(axis_y) << "\" fill=\"#444\">" << escape(detail::utc_time(timeline.origin))
+        << "</text>\n";
   for (double t = 0; t <= span + 1e-6; t += tick) {
     double x = x_of(timeline.origin + t);
     svg << "<line x1=\"" << num(x) << "\" y1=\"" << num(axis_y + 2) << "\" x2=\"" << num(x) << "\" y2=\""
@@ -225,8 +238,8 @@ std::string gantt_svg(const Timeline& timeline) {
         << num(std::max(x1 - x0, 1.5)) << "\" height=\"" << num(lane->height - 2) << "\" fill=\"" << kWindowColour
         << "\" fill-opacity=\"0.12\" stroke=\"" << kWindowColour << "\" stroke-dasharray=\"2 2\"><title>"
         << escape(w.run_id + " " + w.step_id + " must start within " + detail::duration_text(w.close - w.open) +
-                  " window after " + w.predecessor + " (" + detail::utc_time(w.open) + " to " +
-                  detail::utc_time(w.close) + ")")
+                  " window after " + w.predecessor + " (" + when(timeline, w.open) + " to " +
+                  when(timeline, w.close) + ")")
         << "</title></rect>\n";
   }
 
@@ -234,8 +247,9 @@ std::string gantt_svg(const Timeline& timeline) {
     const Lane* lane = lane_for(b.device_id, b.unit);
     if (!lane) continue;
     const std::string colour = colour_of(b.run_id);
-    std::string what = b.run_id + " " + b.step_id + " (" + b.operation + ") on " + b.device_id +
-                       (lane->label.find(" · ") == std::string::npos ? " " + lane->label : "") + ": " + b.state +
+    std::string what = b.run_id + " " + b.step_id + (b.operation.empty() ? "" : " (" + b.operation + ")") +
+                       " on " + b.device_id + (lane->of_array ? " " + lane->label : "") +
+                       ": " + b.state +
                        (b.attempt > 1 ? ", attempt " + std::to_string(b.attempt) : "");
     svg << "<g class=\"step\" data-run=\"" << escape(b.run_id) << "\">";
     if (b.planned_start && b.planned_end) {
@@ -243,7 +257,7 @@ std::string gantt_svg(const Timeline& timeline) {
       svg << "<rect class=\"plan\" x=\"" << num(x0) << "\" y=\"" << num(lane->y + 3) << "\" width=\""
           << num(std::max(x1 - x0, 1.0)) << "\" height=\"5\" fill=\"none\" stroke=\"" << colour
           << "\" stroke-width=\"1.2\" stroke-dasharray=\"3 2\"><title>" << escape(what) << "; planned "
-          << escape(detail::utc_time(*b.planned_start)) << ", " << escape(detail::duration_text(*b.planned_end - *b.planned_start))
+          << escape(when(timeline, *b.planned_start)) << ", " << escape(detail::duration_text(*b.planned_end - *b.planned_start))
           << "</title></rect>";
     }
     if (b.started) {
@@ -254,7 +268,7 @@ std::string gantt_svg(const Timeline& timeline) {
           << num(lane->y + 9) << "\" width=\"" << num(std::max(x1 - x0, 1.5)) << "\" height=\"10\" fill=\""
           << (b.state == "skipped" ? "#bbb" : colour) << "\" stroke=\"" << (failed ? kFaultColour : "#333")
           << "\" stroke-width=\"" << (failed ? "1.6" : "0.4") << "\"><title>" << escape(what) << "; ran "
-          << escape(detail::utc_time(*b.started)) << ", "
+          << escape(when(timeline, *b.started)) << ", "
           << escape(b.finished ? detail::duration_text(*b.finished - *b.started) : "still running")
           << "</title></rect>";
     }
@@ -290,8 +304,8 @@ std::string gantt_html(const Timeline& timeline) {
        << ".scroll{overflow-x:auto}\n"
        << "svg.gantt g.step:hover rect{stroke:#000;stroke-width:2}\n"
        << "</style></head><body>\n<h1>" << escape(timeline.title) << "</h1>\n<p class=\"note\">"
-       << timeline.runs.size() << " run(s), " << timeline.bars.size() << " steps, from "
-       << escape(detail::utc_time(timeline.origin)) << " for " << escape(detail::duration_text(timeline.end - timeline.origin))
+       << timeline.runs.size() << " run(s), " << step_count(timeline) << " steps, from "
+       << escape(when(timeline, timeline.origin)) << " for " << escape(detail::duration_text(timeline.end - timeline.origin))
        << ". Each lane is a device (an array's used vessels under it). Dashed outline: the plan in force; solid "
           "bar: what ran. Hover a shape for its step, times and state.</p>\n<div class=\"scroll\">\n"
        << gantt_svg(timeline) << "</div>\n</body></html>\n";

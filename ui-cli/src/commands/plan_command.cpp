@@ -6,10 +6,11 @@
 #include "commands.hpp"
 
 #include <foundry/model/diagnostic.hpp>
-#include <foundry/planner/gantt_svg.hpp>
 #include <foundry/planner/planner.hpp>
 #include <foundry/planner/problem_io.hpp>
 #include <foundry/planner/schedule_io.hpp>
+#include <foundry/report/gantt.hpp>
+#include <foundry/report/plan_timeline.hpp>
 
 #include <fmt/format.h>
 
@@ -109,7 +110,12 @@ void plan_problem(const PlanCommandOptions& options) {
   }
 
   std::string json = planner::write_schedule_json(problem, *result.schedule);
-  if (!options.svg.empty()) write_file(options.svg, planner::write_gantt_svg(problem, *result.schedule), "Gantt chart");
+  if (!options.svg.empty()) {
+    // Drawn like a run's chart (foundry gantt); a problem file's times are not dates.
+    report::Timeline timeline = report::timeline_from_plan(problem, *result.schedule);
+    timeline.dated = false;
+    write_file(options.svg, report::gantt_svg(timeline), "Gantt chart");
+  }
   if (options.out.empty()) {
     print_summary(std::cerr, problem, result);
     std::cout << json;

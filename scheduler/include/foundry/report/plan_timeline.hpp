@@ -1,6 +1,7 @@
 // A plan (planner::Problem + Schedule) as a Timeline, so a preview ("when would my run finish?")
 // is drawn with the same Gantt chart as what ran: bars carry the plan only, jobs are the runs,
-// max lags become windows measured from the predecessor's planned start or end.
+// max lags become windows measured from the predecessor's planned start or end. A step holding
+// several resources at once (Step::demands) has a bar on every unit it holds.
 #pragma once
 
 #include <foundry/planner/problem.hpp>

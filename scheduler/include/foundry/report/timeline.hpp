@@ -66,6 +66,9 @@ struct Timeline {
   std::vector<Mark> marks;
   double origin = 0;  // t = 0 on the time axis
   double end = 0;     // last instant shown
+  // false: times are not dates but seconds from `origin` (a plan of a problem file has no
+  // calendar), and are shown as "+2 h 10 min".
+  bool dated = true;
 };
 
 }  // namespace foundry::report
