@@ -1,6 +1,7 @@
 // `foundry run` end to end: the real binary, the shipped quick DBTL protocol, the simulated
 // foundry's plugins, and the database it leaves behind (read back with plain SQLite).
 #include "command_runner.hpp"
+#include "scratch_folder.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -18,14 +19,9 @@ namespace fs = std::filesystem;
 
 class RunCommand : public ::testing::Test {
  protected:
-  fs::path dir = fs::temp_directory_path() /
-                 ("foundry-run-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  foundry::testing::ScratchFolder scratch{"run"};
+  fs::path dir = scratch.path();
   std::string source = FOUNDRY_SOURCE_DIR;
-  void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
 
   std::string run(const std::string& protocol, const std::string& workcell, const std::string& extra = "") {
     return foundry_binary() + " run " + shell_quote(protocol) + " --workcell " + shell_quote(workcell) + " --db " +

@@ -2,6 +2,7 @@
 // --request-id, it continues the same run to the end; a run held with no terminal to ask exits
 // with code 6, prompts printed, the database consistent. The real binary and simulated fleet.
 #include "command_runner.hpp"
+#include "scratch_folder.hpp"
 
 #include <foundry/store/store.hpp>
 
@@ -21,15 +22,10 @@ namespace fs = std::filesystem;
 
 class RunCommandResume : public ::testing::Test {
  protected:
-  fs::path dir = fs::temp_directory_path() /
-                 ("foundry-resume-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  foundry::testing::ScratchFolder scratch{"resume"};
+  fs::path dir = scratch.path();
   fs::path db = dir / "run.db";
   std::string source = FOUNDRY_SOURCE_DIR;
-  void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
 
   std::string command(const std::string& workcell, const std::string& env = "") {
     return env + " " + foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") + " --workcell " +

@@ -1,4 +1,6 @@
 // The SQLite store: durable settings, schema, append-only log, and refusal of files it must not touch.
+#include "scratch_folder.hpp"
+
 #include <foundry/store/store.hpp>
 
 #include <gtest/gtest.h>
@@ -14,13 +16,8 @@ namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("foundry-store-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  void SetUp() override {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
+  foundry::testing::ScratchFolder scratch{"store"};
+  std::filesystem::path dir = scratch.path();
 
   static RunSpec sample_run() {
     RunSpec run;
