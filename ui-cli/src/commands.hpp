@@ -41,6 +41,7 @@ void add_history_command(CLI::App& app);
 void add_gantt_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
+void add_plugins_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 

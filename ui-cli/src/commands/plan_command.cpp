@@ -4,6 +4,7 @@
 // file), plans it and writes the schedule JSON to --out, or to stdout. The human summary goes to
 // stdout when the schedule goes to a file, else to stderr, so stdout stays pure JSON.
 #include "commands.hpp"
+#include "commands/plan_progress.hpp"
 
 #include <foundry/model/diagnostic.hpp>
 #include <foundry/planner/planner.hpp>
@@ -94,7 +95,7 @@ void plan_problem(const PlanCommandOptions& options) {
       objective == "makespan" ? planner::Objective::kMakespan : planner::Objective::kWeightedCompletion;
   planner::PlanResult result;
   try {
-    result = planner::plan(problem, plan_options);
+    result = plan_with_progress(problem, plan_options);
   } catch (const std::invalid_argument& e) {
     throw CliExit(kExitBadInput, fmt::format("{}: {}", options.problem, e.what()));
   }
