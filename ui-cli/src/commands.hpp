@@ -21,6 +21,8 @@ enum ExitCode : int {
                          // the database is consistent: answer, then run the same command again
   kExitStorage = 7,      // the database cannot grow (disk full, file size limit): execution
                          // stopped, nothing committed was lost; free space, run the same command
+  kExitUnavailable = 8,  // no foundryd answered (not running, wrong endpoint, or our key is not
+                         // on its allow-list): start it with `foundry serve`, or check --connect/--keys
 };
 
 // Thrown by a command to stop with `code`; the message (if any) goes to stderr.
@@ -41,6 +43,12 @@ void add_history_command(CLI::App& app);
 void add_gantt_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_keys_command(CLI::App& app);
+// foundryd's staff commands (commands/server_connection.hpp: --db, --connect, --keys, --as).
+void add_submit_command(CLI::App& app);
+void add_queue_command(CLI::App& app);
+void add_show_command(CLI::App& app);
+void add_cancel_command(CLI::App& app);
+void add_results_command(CLI::App& app);
 void add_plugins_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_serve_command(CLI::App& app);

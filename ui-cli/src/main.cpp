@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   foundry::cli::add_gantt_command(app);
   foundry::cli::add_report_command(app);
   foundry::cli::add_keys_command(app);
+  foundry::cli::add_submit_command(app);
+  foundry::cli::add_queue_command(app);
+  foundry::cli::add_show_command(app);
+  foundry::cli::add_cancel_command(app);
+  foundry::cli::add_results_command(app);
   foundry::cli::add_plugins_command(app);
   foundry::cli::add_demo_command(app);
   foundry::cli::add_serve_command(app);

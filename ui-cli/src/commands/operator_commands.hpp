@@ -1,6 +1,8 @@
-// Operator actions on a database while no engine runs on it (foundry ack / hold / resume). The
-// next `foundry run` on the database carries on from what they recorded. (foundryd will take
-// these over through its API when it hosts the engine.)
+// Operator actions: foundry ack / hold / resume. When a foundryd serves the database (its socket
+// answers) or --connect names one, they go through its API, and the engine acts at once.
+// Otherwise they change the database directly (one transaction each, with its event), for a
+// database `foundry run` works on without a server: the next `foundry run` carries on from what
+// they recorded. The output says which of the two happened.
 #pragma once
 
 #include <CLI/CLI.hpp>
