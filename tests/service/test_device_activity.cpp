@@ -83,6 +83,17 @@ TEST(DeviceActivity, NextPlannedIsTheEarliestPlannedStepNotYetStarted) {
   EXPECT_EQ(activity.count("pr2"), 0u);
 }
 
+TEST(DeviceActivity, AHeldRunsPlannedStepsAreNoNextUse) {
+  const double now = 1000;
+  auto activity = device_activity({step("held", "a", "lh1", "planned", {}, {}, now + 60),
+                                   step("held", "b", "lh1", "running", now - 60),
+                                   step("live", "c", "lh1", "planned", {}, {}, now + 600)},
+                                  {{"lh1", 2}}, now, {"held"});
+  ASSERT_TRUE(activity.at("lh1").next_planned);
+  EXPECT_EQ(activity.at("lh1").next_planned->run_id, "live");
+  EXPECT_EQ(activity.at("lh1").busy_units, 1) << "a held run's running step still holds its unit";
+}
+
 TEST(DeviceActivity, RunsFinishedBeforeTheWindowAreSkipped) {
   store::RunRow run;
   run.finished_at = 1000;

@@ -5,7 +5,8 @@
 namespace foundry::service {
 
 std::map<std::string, DeviceActivity> device_activity(const std::vector<store::StepRow>& steps,
-                                                      const std::map<std::string, int>& capacity, double now) {
+                                                      const std::map<std::string, int>& capacity, double now,
+                                                      const std::set<std::string>& held_runs) {
   std::map<std::string, DeviceActivity> out;
   std::map<std::string, double> busy_s;
   for (const auto& [id, units] : capacity) out[id];
@@ -17,7 +18,7 @@ std::map<std::string, DeviceActivity> device_activity(const std::vector<store::S
     if (s.state == "running") {
       a.busy_units += 1;
       a.running.push_back({s.run_id, s.step_id, s.started_at.value_or(now)});
-    } else if (s.state == "planned" && s.planned_start) {
+    } else if (s.state == "planned" && s.planned_start && !held_runs.count(s.run_id)) {
       if (!a.next_planned || *s.planned_start < a.next_planned->at) a.next_planned = StepOnDevice{s.run_id, s.step_id, *s.planned_start};
     }
     // Busy time: from its start to its end, or to now while it runs; a step that ended without a

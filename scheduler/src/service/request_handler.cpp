@@ -266,10 +266,13 @@ struct RequestHandler::Impl {
     std::map<std::string, int> capacity;
     for (const auto& d : statuses) capacity[d.id] = d.capacity;
     std::vector<store::StepRow> steps;  // of the runs that can touch the last 24 h or the future
-    for (const auto& run : backend.runs())
-      if (run_may_matter(run, now))
-        for (auto& s : backend.steps(run.run_id)) steps.push_back(std::move(s));
-    auto activity = device_activity(steps, capacity, now);
+    std::set<std::string> held;
+    for (const auto& run : backend.runs()) {
+      if (!run_may_matter(run, now)) continue;
+      if (run.state == "held") held.insert(run.run_id);
+      for (auto& s : backend.steps(run.run_id)) steps.push_back(std::move(s));
+    }
+    auto activity = device_activity(steps, capacity, now, held);
     auto step_json = [](const StepOnDevice& s) { return json{{"run_id", s.run_id}, {"step_id", s.step_id}, {"at", s.at}}; };
     json items = json::array();
     for (const auto& d : statuses) {

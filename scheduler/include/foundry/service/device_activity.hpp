@@ -8,6 +8,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,11 @@ inline constexpr double kUtilisationWindowS = 24 * 3600.0;
 
 // Activity per device id, for every id in `capacity` (id -> units), from `steps` (any runs; steps
 // on other devices are ignored) at clock time `now`. A running step counts as busy up to `now`.
+// The planned steps of `held_runs` are no next use: a held run's plan is not in force (it is
+// re-planned when the run resumes), though the store still holds its last planned times.
 std::map<std::string, DeviceActivity> device_activity(const std::vector<store::StepRow>& steps,
-                                                      const std::map<std::string, int>& capacity, double now);
+                                                      const std::map<std::string, int>& capacity, double now,
+                                                      const std::set<std::string>& held_runs = {});
 
 // Whether a run's steps can touch [now - 24 h, now] or later: a run that finished before the window
 // opened cannot, so the `devices` request need not read its steps.
