@@ -48,7 +48,7 @@ struct StepSpec {
   ErrorPolicy on_error;
   // A dispatched attempt not finished this many seconds after it started is cancelled and fails
   // (event step_timed_out), then follows on_error. None: default_step_timeout_s(duration_s).
-  std::optional<double> timeout_s;
+  std::optional<double> timeout_s = std::nullopt;  // initialised: brace-initialised steps may leave it out
 };
 
 // Without a timeout of its own, a step may take twice its duration plus a minute: long enough
