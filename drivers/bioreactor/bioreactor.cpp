@@ -177,7 +177,7 @@ class BioreactorArray final : public foundry::sim::SimDriver {
     const json& p = request.parameters;
     auto& vessel = vessels_[static_cast<std::size_t>(request.unit)];
     const std::string vessel_name = "vessel " + std::to_string(request.unit);
-    const std::string noise = request.command.idempotency_key.empty() ? request.command.id : request.command.idempotency_key;
+    const std::string noise = foundry::sim::retry_key(request.command);
 
     if (op == "cultivate" || op == "inoculate") {
       const Design design = foundry::sim::design_parameter(p, "design");
@@ -238,7 +238,7 @@ class BioreactorArray final : public foundry::sim::SimDriver {
                                              " mL; " + std::to_string(static_cast<int>(added_ml)) + " mL more exceed its " +
                                              std::to_string(max_volume_ml_) + " mL");
     }
-    const std::string noise = request.command.idempotency_key.empty() ? request.command.id : request.command.idempotency_key;
+    const std::string noise = foundry::sim::retry_key(request.command);
     Activity activity;
     activity.complete = [this, unit = request.unit, added_ml, glucose, noise] {
       auto& held = *vessels_[static_cast<std::size_t>(unit)];

@@ -105,7 +105,7 @@ class CellCultureStation final : public foundry::sim::SimDriver {
     const json& p = request.parameters;
     auto& vessel = vessels_[static_cast<std::size_t>(request.unit)];
     const std::string name = "vessel " + std::to_string(request.unit);
-    const std::string noise = request.command.idempotency_key.empty() ? request.command.id : request.command.idempotency_key;
+    const std::string noise = foundry::sim::retry_key(request.command);
     Activity activity;
     if (op == "seed") {
       if (vessel) throw ExecutionFailure("vessel_occupied", name + " holds a culture of " + vessel->line + "; harvest it first");

@@ -90,7 +90,7 @@ class PlateReader final : public foundry::sim::SimDriver {
     } else {
       samples.push_back(sample(p, ""));
     }
-    const std::string noise = request.command.idempotency_key.empty() ? request.command.id : request.command.idempotency_key;
+    const std::string noise = foundry::sim::retry_key(request.command);
     json readings = json::array();
     if (request.command.operation == "read_absorbance") {
       const double wavelength = p.value("wavelength_nm", 600.0);

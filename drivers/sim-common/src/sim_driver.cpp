@@ -145,7 +145,7 @@ void SimDriver::execute(const driver::Command& command, std::shared_ptr<CommandE
   if (s.running.count(command.id) != 0) {
     throw CommandRejected(FOUNDRY_ERROR_VALIDATION, "command id '" + command.id + "' is already running");
   }
-  const std::string& key_or_id = command.idempotency_key.empty() ? command.id : command.idempotency_key;
+  const std::string& key_or_id = retry_key(command);
   const std::optional<Fault> fault = s.faults.empty() ? std::nullopt : s.faults.next(command.operation, key_or_id);
   if (fault && fault->refused_up_front()) throw CommandRejected(fault->error_kind(), fault->message);
   int unit = command.unit;

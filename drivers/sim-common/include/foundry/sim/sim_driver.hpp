@@ -74,6 +74,13 @@ inline constexpr const char* common_settings_schema = R"({
 })";
 // (The "faults" setting is checked against faults_settings_schema, fault_plan.hpp.)
 
+// What a retry of `command` shares with its first try: the idempotency key, else the command id.
+// Faults and measurement noise are drawn from it, so a retried (or resumed) command meets the
+// same fault and reads the same values as the first try would have.
+inline const std::string& retry_key(const driver::Command& command) {
+  return command.idempotency_key.empty() ? command.id : command.idempotency_key;
+}
+
 class SimDriver : public driver::Driver {
  public:
   static constexpr std::uint64_t default_landscape_seed = 42;
