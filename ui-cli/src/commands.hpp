@@ -49,6 +49,7 @@ void add_queue_command(CLI::App& app);
 void add_show_command(CLI::App& app);
 void add_cancel_command(CLI::App& app);
 void add_results_command(CLI::App& app);
+void add_devices_command(CLI::App& app);
 void add_plugins_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_serve_command(CLI::App& app);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   foundry::cli::add_show_command(app);
   foundry::cli::add_cancel_command(app);
   foundry::cli::add_results_command(app);
+  foundry::cli::add_devices_command(app);
   foundry::cli::add_plugins_command(app);
   foundry::cli::add_demo_command(app);
   foundry::cli::add_serve_command(app);

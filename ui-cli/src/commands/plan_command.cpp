@@ -4,6 +4,7 @@
 // file), plans it and writes the schedule JSON to --out, or to stdout. The human summary goes to
 // stdout when the schedule goes to a file, else to stderr, so stdout stays pure JSON.
 #include "commands.hpp"
+#include "commands/plan_preview.hpp"
 #include "commands/plan_progress.hpp"
 
 #include <foundry/model/diagnostic.hpp>
@@ -34,6 +35,7 @@ struct PlanCommandOptions {
   std::string out;
   std::string svg;
   int threads = 1;
+  PlanPreviewOptions preview;  // foundry plan --preview PROTOCOL (plan_preview.hpp)
 };
 
 void write_file(const std::string& path, const std::string& content, const char* what) {
@@ -138,8 +140,12 @@ void add_plan_command(CLI::App& app) {
       "job shop (.txt), flexible job shop (.fjs) or RCPSP/max (.sch).\n"
       "Exit codes: 0 planned, 2 bad command line, 3 bad problem file, 4 no plan (reason printed).\n"
       "Example:\n"
-      "  foundry plan problem.json --time-limit 5 --out schedule.json --svg gantt.svg");
-  cmd->add_option("problem", options->problem, "Problem file")->required();
+      "  foundry plan problem.json --time-limit 5 --out schedule.json --svg gantt.svg\n"
+      "Preview (asks foundryd; submits nothing): when would a run start and finish if submitted now?\n"
+      "  foundry plan --preview dbtl-quick --set sample_interval_h=2 --db lab.db\n"
+      "  foundry plan protocols/dbtl-quick.json --preview --json\n"
+      "  exit codes as above, and 8 when no foundryd answers.");
+  cmd->add_option("problem", options->problem, "Problem file (with --preview: a protocol name or file)")->required();
   cmd->add_option("--time-limit", options->time_limit_s, "Search budget in seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -152,7 +158,11 @@ void add_plan_command(CLI::App& app) {
   cmd->add_option("--threads", options->threads, "Independent searches in parallel")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  cmd->callback([options] { plan_problem(*options); });
+  add_plan_preview_options(*cmd, options->preview);
+  cmd->callback([options] {
+    if (preview_requested(options->preview)) preview_plan(options->problem, options->preview);
+    else plan_problem(*options);
+  });
 }
 
 }  // namespace foundry::cli
