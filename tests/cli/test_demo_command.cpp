@@ -48,6 +48,11 @@ class DemoCommand : public ::testing::Test {
   // One demo for the suite: it is the expensive part.
   static void SetUpTestSuite() {
     out_ = new fs::path(fresh_dir("campaign") / "demo");
+    // What an earlier demo left (scripts/demo.sh wrote these before `foundry demo` existed): a
+    // rerun empties the folder instead of refusing it, and a stale database is not reused.
+    fs::create_directories(*out_);
+    std::ofstream(*out_ / "campaign.db") << "not a database\n";
+    std::ofstream(*out_ / "foundryd.log") << "an earlier run\n";
     result_ = new testing::CommandResult(run_command(foundry_binary() + " demo --cycles " + std::to_string(kCycles) +
                                                      " --batch " + std::to_string(kBatch) + " --scale-up 1 --out " +
                                                      shell_quote(out_->string())));

@@ -110,12 +110,22 @@ fs::path find_source_tree(const std::string& given) {
                 "and examples/learners/python); give it with --source DIR");
 }
 
+// Only what a demo writes (this one, or scripts/demo.sh before `foundry demo` existed).
+bool is_demo_file(const fs::path& name) {
+  const std::string n = name.filename().string();
+  for (const char* known : {kMarker, "workcell.json", "ready.json", "foundryd.log", "lab.log", "report.html"})
+    if (n == known) return true;
+  return n.rfind("campaign.db", 0) == 0;  // the database, its -wal/-shm, keys and sockets
+}
+
 // A fresh output folder: created if missing; an earlier demo's folder is emptied; any other
 // non-empty folder is refused, so --out never deletes someone's files.
 void prepare_out_dir(const fs::path& out) {
   if (fs::exists(out)) {
     if (!fs::is_directory(out)) throw CliExit(kExitUsage, "--out " + out.string() + ": exists and is not a folder");
-    if (!fs::is_empty(out) && !fs::exists(out / kMarker))
+    bool ours = true;
+    for (const auto& entry : fs::directory_iterator(out)) ours = ours && is_demo_file(entry.path());
+    if (!ours)
       throw CliExit(kExitUsage, "--out " + out.string() +
                                     ": the folder holds files that are not an earlier demo's; choose an empty or new folder");
     for (const auto& entry : fs::directory_iterator(out)) fs::remove_all(entry.path());
