@@ -57,6 +57,47 @@ TEST_F(ReportStore, RunsNamedRandomAreTheBaselineWhenPresent) {
   EXPECT_NE(dbtl.find("<td class=\"n\">0.700</td></tr>"), std::string::npos) << dbtl.substr(0, 1500);
 }
 
+// As foundryd stores a learner's campaign: run ids numbered by the service, the learner's name
+// for each batch in its request id, the GP's cycles first and then the baseline's, and a scale-up
+// run of another protocol that also measures titers.
+TEST_F(ReportStore, BaselineByRequestIdAndOnlyTheCampaignProtocolsRunsAreCycles) {
+  auto lab = store::Store::open(dir / "served.db");
+  struct Batch {
+    const char* run_id;
+    const char* protocol;
+    const char* request_id;
+    double titer;
+  };
+  const Batch batches[] = {{"dbtl-campaign-1", "dbtl-campaign", "learner/gp-a", 0.5},
+                           {"dbtl-campaign-2", "dbtl-campaign", "learner/gp-b", 0.9},
+                           {"dbtl-scale-up-3", "dbtl-scale-up", "learner/scale-up", 2.0},
+                           {"dbtl-campaign-4", "dbtl-campaign", "learner/random-a", 0.3},
+                           {"dbtl-campaign-5", "dbtl-campaign", "learner/random-b", 0.6}};
+  for (const auto& b : batches) {
+    RunSpec run = testing::two_step_run(b.run_id, "d01");
+    run.protocol = b.protocol;
+    lab->create_run(run, testing::kT0, b.request_id);
+    lab->step_finished(b.run_id, "d01/cultivate", "{}",
+                       {{b.run_id, "d01/cultivate", "br250", "titer", b.titer, "g/L", "d01/end", testing::kT0 + 100}},
+                       testing::kT0 + 100);
+  }
+  std::string html = report(*lab);
+  std::string dbtl = html.substr(html.find("id=\"dbtl\""));
+  dbtl = dbtl.substr(0, dbtl.find("</section>"));
+  // Two cycles of the GP, each against the baseline's batch of the same number.
+  EXPECT_NE(dbtl.find("<td class=\"n\">1</td><td>dbtl-campaign-1</td><td class=\"n\">1</td><td class=\"n\">0.500</td>"
+                      "<td class=\"n\">0.500</td><td class=\"n\">0.500</td><td class=\"n\">0.300</td>"),
+            std::string::npos)
+      << dbtl;
+  EXPECT_NE(dbtl.find("<td class=\"n\">2</td><td>dbtl-campaign-2</td><td class=\"n\">1</td><td class=\"n\">0.900</td>"
+                      "<td class=\"n\">0.900</td><td class=\"n\">0.900</td><td class=\"n\">0.600</td>"),
+            std::string::npos)
+      << dbtl;
+  EXPECT_EQ(dbtl.find("<td class=\"n\">3</td>"), std::string::npos) << "no third cycle: " << dbtl;
+  EXPECT_EQ(dbtl.find("2.000"), std::string::npos) << "the scale-up is not a cycle";
+  EXPECT_NE(dbtl.find("1 run(s) of other protocols"), std::string::npos);
+}
+
 TEST_F(ReportStore, GrowthCurvesArePerRunAndVessel) {
   std::string html = report(*store);
   std::string growth = html.substr(html.find("id=\"growth\""));

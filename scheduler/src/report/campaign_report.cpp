@@ -47,9 +47,12 @@ std::optional<int> explicit_cycle(const std::string& run_id) {
   return std::nullopt;
 }
 
-bool is_baseline_run(const std::string& run_id) {
-  std::string id = lower(run_id);
-  return id.find("random") != std::string::npos || id.find("baseline") != std::string::npos;
+// A learner names its baseline in the run id or in the request id it submits with (foundryd keeps
+// the run ids its own: "dbtl-campaign-7", but the request id "learner/demo-random-..." says whose).
+bool is_baseline_run(const store::RunRow& run) {
+  for (const auto& name : {lower(run.run_id), lower(run.client_request_id)})
+    if (name.find("random") != std::string::npos || name.find("baseline") != std::string::npos) return true;
+  return false;
 }
 
 // Expected best of `n` independent draws from `values` (each equally likely).
@@ -128,7 +131,9 @@ void dbtl_section(std::ostringstream& html, const store::Store& store, const std
   std::string unit;
   bool named_cycles = false;
   for (const auto& r : runs) named_cycles = named_cycles || explicit_cycle(r.run_id).has_value();
-  int order = 0;
+  // Best titer per design of every run that measured titers.
+  std::vector<std::pair<const store::RunRow*, std::map<std::string, double>>> measured;
+  std::map<std::string, int> runs_of_protocol;
   for (const auto& r : runs) {
     std::map<std::string, double> best_by_design;
     for (const auto& m : store.measurements(r.run_id)) {
@@ -139,8 +144,26 @@ void dbtl_section(std::ostringstream& html, const store::Store& store, const std
       if (it == best_by_design.end() || m.value > it->second) best_by_design[key] = m.value;
     }
     if (best_by_design.empty()) continue;
-    const bool baseline = is_baseline_run(r.run_id);
-    int cycle = named_cycles ? explicit_cycle(r.run_id).value_or(0) : (baseline ? order : ++order);
+    ++runs_of_protocol[r.protocol];
+    measured.emplace_back(&r, std::move(best_by_design));
+  }
+  // The cycles are the runs of the campaign's protocol (the one most runs with titers share):
+  // a scale-up or validation run also measures titers, but it is not a batch of new designs.
+  std::string cycle_protocol;
+  for (const auto& [protocol, n] : runs_of_protocol)
+    if (cycle_protocol.empty() || n > runs_of_protocol[cycle_protocol]) cycle_protocol = protocol;
+  int other_runs = 0;
+  // The learner's and the baseline's cycles are counted apart: the two may alternate or follow
+  // one another, and the k-th batch of each is cycle k either way.
+  int order = 0, baseline_order = 0;
+  for (auto& [run, best_by_design] : measured) {
+    const auto& r = *run;
+    if (r.protocol != cycle_protocol) {
+      ++other_runs;
+      continue;
+    }
+    const bool baseline = is_baseline_run(r);
+    int cycle = named_cycles ? explicit_cycle(r.run_id).value_or(0) : (baseline ? ++baseline_order : ++order);
     if (named_cycles && cycle == 0) continue;
     Cycle& c = (baseline ? baseline_cycles : cycles)[cycle];
     for (const auto& [design, value] : best_by_design) c.titers.push_back(value);
@@ -149,8 +172,12 @@ void dbtl_section(std::ostringstream& html, const store::Store& store, const std
   section(html, "dbtl", "4. DBTL progress",
           "The best titer of each cycle's designs and the best so far, against a random baseline. " +
               std::string(named_cycles ? "Cycles are named by the run ids (\"cycle-N\")."
-                                       : "Each run is one cycle (a batch of designs), in the order they were created.") +
-              " The baseline is the runs named \"random\" or \"baseline\" when there are any; otherwise the best "
+                                       : "Each run of " + cycle_protocol +
+                                             " is one cycle (a batch of designs), in the order they were created.") +
+              (other_runs > 0 ? " " + std::to_string(other_runs) + " run(s) of other protocols that measured titers "
+                                                                    "(e.g. a scale-up) are not cycles and are left out here."
+                              : std::string()) +
+              " The baseline is the runs whose id or request id says \"random\" or \"baseline\" when there are any; otherwise the best "
               "titer expected from testing as many designs drawn like cycle 1's (the learner's random start), "
               "i.e. the expected maximum of that many draws from cycle 1's titers.");
   if (cycles.empty()) {
