@@ -54,7 +54,7 @@ bool local_service_present(const ServerOptions& options);
 
 // A connection to foundryd. Requests throw CliExit with an exit code and a message that says
 // what to do: kExitUnavailable when nothing answers, kExitBadInput for not_found/invalid_input/
-// bad_field, kExitInfeasible for infeasible, kExitStorage for storage_full, kExitFailure for the
+// bad_field, kExitInfeasible for infeasible, kExitFailure for the
 // rest (rejected, unauthorised).
 class ServerConnection {
  public:

@@ -81,11 +81,6 @@ void print_run(const json& status, double now, const std::string& repeat) {
   auto progress = step_progress(status.at("step_counts"));
   std::cout << fmt::format("steps: {}/{} finished ({})\n", progress.finished, progress.total,
                            counts_text(status.at("step_counts"), style));
-  const auto& storage = status.at("storage");
-  if (!storage.value("ok", true))
-    std::cout << style.paint("execution paused: " + storage.value("problem", std::string("the database cannot grow")),
-                             output::Tone::kBad)
-              << "\n";
 
   auto steps = status.at("steps").get<std::vector<json>>();
   // Planned order: what ran first, then what runs next; unplanned steps last.
