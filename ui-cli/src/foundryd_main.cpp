@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
                                         "." + std::to_string(FOUNDRY_VERSION_PATCH));
   Options options;
   app.add_option("--workcell,-w", options.workcell, "workcell file (devices and drivers)")->required()->check(CLI::ExistingFile);
-  app.add_option("--db", options.db, "SQLite database (created if missing)")->required();
+  app.add_option("--db", options.db, "SQLite database (created if missing)")->envname("FOUNDRY_DB")->required();
   app.add_option("--bind", options.bind, "API endpoint (ROUTER), e.g. tcp://127.0.0.1:5555; default ipc://<db>.sock/api");
   app.add_option("--stream-bind", options.stream_bind,
                  "event stream endpoint (PUB), e.g. tcp://127.0.0.1:5556; default ipc://<db>.sock/events");

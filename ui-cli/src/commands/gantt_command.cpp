@@ -55,7 +55,7 @@ void add_gantt_command(CLI::App& app) {
       "  foundry gantt --db run.db dbtl-quick-1 --out quick --workcell protocols/workcells/sim-foundry.json\n"
       "Exit codes: 0 written, 1 cannot write, 3 no such database/run or a bad workcell/protocol.");
   cmd->add_option("runs", options->runs, "Run ids to draw (default: every run in the database)");
-  cmd->add_option("--db", options->db, "Database file")->capture_default_str();
+  cmd->add_option("--db", options->db, "Database file")->envname("FOUNDRY_DB")->capture_default_str();
   cmd->add_option("--out", options->out, "Output prefix: writes PREFIX.svg and PREFIX.html")->capture_default_str();
   add_report_source_options(*cmd, options->sources);
   cmd->callback([options] { gantt(*options); });

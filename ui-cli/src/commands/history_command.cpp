@@ -100,7 +100,7 @@ void add_history_command(CLI::App& app) {
               "  foundry history dbtl-build-test-1 --db build/demo/dbtl-demo.db --json\n"
               "Colour is used on a terminal only, and never when NO_COLOR is set.");
   cmd->add_option("run", options->run_id, "Run id (as printed by foundry run)")->required();
-  cmd->add_option("--db", options->db, "Database file")->capture_default_str();
+  cmd->add_option("--db", options->db, "Database file")->envname("FOUNDRY_DB")->capture_default_str();
   cmd->add_flag("--json", options->json, "Print the events as a JSON array");
   cmd->callback([options] { history(*options); });
 }

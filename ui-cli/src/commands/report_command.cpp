@@ -56,7 +56,7 @@ void add_report_command(CLI::App& app) {
       "  foundry report --db lab.db --campaign dbtl-campaign --out campaign.html \\\n"
       "      --workcell protocols/workcells/sim-foundry.json --protocol protocols/dbtl-campaign.json\n"
       "Exit codes: 0 written, 1 cannot write, 3 no such database, no matching runs, or a bad workcell/protocol.");
-  cmd->add_option("--db", options->db, "Database file")->capture_default_str();
+  cmd->add_option("--db", options->db, "Database file")->envname("FOUNDRY_DB")->capture_default_str();
   cmd->add_option("--campaign", options->campaign, "Only runs whose id or protocol contains NAME");
   cmd->add_option("--out", options->out, "The HTML file to write")->capture_default_str();
   cmd->add_option("--title", options->title, "Title of the report");
