@@ -7,11 +7,11 @@
 #pragma once
 
 #include "command_runner.hpp"
+#include "server_process.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,29 +53,7 @@ class ServedDatabase {
                                   "--protocols", (source_dir() / "protocols").string(),
                                   "--ready-file", ready.string()};
     if (options.virtual_time) args.push_back("--virtual-time");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      auto log_file = log().string();
-      if (!std::freopen(log_file.c_str(), "w", stdout) || !std::freopen(log_file.c_str(), "a", stderr)) ::_exit(126);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(ready)) {
-      if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
-        pid_ = -1;
-        ADD_FAILURE() << "foundryd exited at start:\n" << log_text();
-        return;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "foundryd not ready after 30 s:\n" << log_text();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    process_.start(std::move(args), ready, log());
   }
 
   ~ServedDatabase() {
@@ -89,14 +67,7 @@ class ServedDatabase {
   ServedDatabase& operator=(const ServedDatabase&) = delete;
 
   // SIGTERM, wait; returns the wait status (or the one already collected).
-  int stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-    }
-    return status_;
-  }
+  int stop() { return process_.stop(); }
 
   static std::filesystem::path source_dir() { return FOUNDRY_SOURCE_DIR; }
 
@@ -118,10 +89,7 @@ class ServedDatabase {
   std::filesystem::path db() const { return dir_ / "lab.db"; }
   std::filesystem::path keys() const { return dir_ / "lab.db.keys"; }
   std::filesystem::path log() const { return dir_ / "foundryd.log"; }
-  std::string log_text() const {
-    std::ifstream in(log());
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+  std::string log_text() const { return process_.log_text(); }
 
   // `foundry ARGS --db DB` (ARGS starts with the subcommand and is already shell-quoted).
   CommandResult foundry(const std::string& args) const {
@@ -146,8 +114,7 @@ class ServedDatabase {
 
  private:
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int status_ = 0;
+  ServerProcess process_;
 };
 
 }  // namespace foundry::testing

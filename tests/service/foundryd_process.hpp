@@ -3,6 +3,7 @@
 // Stopped with SIGTERM (and checked to exit 0) when the object goes.
 #pragma once
 
+#include "server_process.hpp"
 #include "service_test_env.hpp"
 
 #include <foundry/client/client.hpp>
@@ -11,15 +12,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <random>
-#include <thread>
 
 namespace foundry::service::testing {
 
@@ -53,25 +51,15 @@ class FoundrydProcess {
   }
 
   // SIGTERM, wait; returns the wait status (or the one already collected).
-  int stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, &status_, 0);
-      pid_ = -1;
-    }
-    return status_;
-  }
-  bool alive() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  int stop() { return process_.stop(); }
+  bool alive() const { return process_.alive(); }
 
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "lab.db"; }
   std::filesystem::path log() const { return dir_ / "foundryd.log"; }
   const std::string& api() const { return api_; }
   const std::string& stream() const { return stream_; }
-  std::string log_text() const {
-    std::ifstream in(log());
-    return {std::istreambuf_iterator<char>(in), {}};
-  }
+  std::string log_text() const { return process_.log_text(); }
 
   client::Client client(const std::string& key_name, double timeout_s = 5, int retries = 2) const {
     return client::Client::from_key_files(api_, dir_ / "keys/server.pub", dir_ / ("keys/" + key_name + ".secret"),
@@ -91,28 +79,7 @@ class FoundrydProcess {
                                   "--ready-file", ready.string(),
                                   "--virtual-time"};
     args.insert(args.end(), extra.begin(), extra.end());
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      auto log_file = log().string();
-      if (!std::freopen(log_file.c_str(), "w", stdout) || !std::freopen(log_file.c_str(), "a", stderr)) ::_exit(126);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!std::filesystem::exists(ready)) {
-      if (!alive()) {
-        ADD_FAILURE() << "foundryd exited at start:\n" << log_text();
-        return;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "foundryd not ready after 30 s:\n" << log_text();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (!process_.start(std::move(args), ready, log())) return;
     std::ifstream in(ready);
     auto endpoints = nlohmann::json::parse(in);
     api_ = endpoints.at("api").get<std::string>();
@@ -120,8 +87,7 @@ class FoundrydProcess {
   }
 
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
-  int status_ = 0;
+  foundry::testing::ServerProcess process_;
   std::string api_, stream_;
 };
 
