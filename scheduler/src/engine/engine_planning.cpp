@@ -42,7 +42,7 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
   // waiting ones unless their run is held or stopping.
   std::vector<RunSpec> specs;
   std::vector<std::vector<std::size_t>> chosen;  // per spec: State::steps indices (kNone: extra)
-  std::vector<double> created;
+  std::vector<planner::Time> submitted;  // per spec: when its run was submitted, in plan time
   for (const auto& [id, run] : runs) {
     if (run->finished) continue;
     RunSpec spec = run->spec;
@@ -79,7 +79,7 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
     }
     specs.push_back(std::move(spec));
     chosen.push_back(std::move(picked));
-    created.push_back(run->created_at);
+    submitted.push_back(rel(run->created_at));
   }
   if (extra) {
     specs.push_back(*extra);
@@ -89,10 +89,13 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
       for (auto& d : st.after)
         if (durations.count(d.step)) keep_window_if_early(d, durations.at(d.step), options.duration_margin);
     chosen.emplace_back(extra->steps.size(), kNone);
-    created.push_back(now);
+    // Submitted now: rounding now down (rel) would let the plan start it up to half a second in
+    // the past, and a preview would promise a start before the time it was asked.
+    submitted.push_back(now_rel);
   }
 
   PlanAttempt attempt;
+  attempt.now = now;
   attempt.problem = lower_runs(specs, workcell);
   planner::Problem& problem = attempt.problem;
   std::map<std::string, std::size_t> device_index;
@@ -104,8 +107,8 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
   for (std::size_t r = 0; r < specs.size(); ++r) {
     planner::Job& job = problem.jobs[r];
     // A run's release and deadline count from when it was submitted.
-    job.release = std::max<planner::Time>(rel(created[r]) + specs[r].release_s, 0);
-    if (specs[r].deadline_s) job.deadline = rel(created[r]) + *specs[r].deadline_s;
+    job.release = std::max<planner::Time>(submitted[r] + specs[r].release_s, 0);
+    if (specs[r].deadline_s) job.deadline = submitted[r] + *specs[r].deadline_s;
     for (std::size_t i : chosen[r]) {
       planner::Step& step = problem.steps[k++];
       attempt.step_of.push_back(i);
