@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <iomanip>
+
 
 namespace foundry::testing {
 namespace {
@@ -37,7 +39,7 @@ TEST(PlanPreview, ReportsStartEndAndEveryStepAndRecordsNothing) {
   json p = parse_json_output(r);
   double now = p.at("now").get<double>(), start = p.at("planned_start").get<double>(),
          end = p.at("planned_end").get<double>();
-  EXPECT_GE(start, now);
+  EXPECT_GE(start, now) << std::setprecision(15) << start << " < " << now;
   EXPECT_GT(end, start);
   EXPECT_DOUBLE_EQ(p.at("makespan_s").get<double>(), end - start);
   const json& plan = p.at("plan");

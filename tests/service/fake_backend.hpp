@@ -44,7 +44,7 @@ class FakeBackend final : public Backend {
   engine::PlanPreview preview(const RunSpec& run) override {
     double total = 0;
     for (const auto& s : run.steps) total += static_cast<double>(s.duration_s);
-    return {1000, 1000 + total};
+    return {1000, 1000 + total, {}, 1000};
   }
   void cancel(const std::string& run_id, const std::string& reason) override { set_state(run_id, "cancelled", reason); }
   void hold(const std::string& run_id, const std::string& reason) override { set_state(run_id, "held", reason); }

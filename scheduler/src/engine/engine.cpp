@@ -212,6 +212,7 @@ PlanPreview Engine::preview(const RunSpec& run) const {
     ++k;
   }
   if (preview.planned_end == 0) preview.planned_start = 0;
+  preview.now = attempt.now;
   return preview;
 }
 

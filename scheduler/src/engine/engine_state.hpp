@@ -101,6 +101,7 @@ struct Engine::State {
     planner::Problem problem;
     std::vector<std::size_t> step_of;  // problem index -> State::steps index (extra run: npos)
     planner::PlanResult result;
+    double now = 0;  // the clock's time the problem was made at (nothing in it starts earlier)
   };
   planner::Time rel(double t) const;
   // Plans every active run (held runs' waiting steps left out) plus `extra`, around what started.

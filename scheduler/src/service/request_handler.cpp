@@ -159,7 +159,7 @@ struct RequestHandler::Impl {
     return {{"planned_start", plan.planned_start},
             {"planned_end", plan.planned_end},
             {"makespan_s", plan.planned_end - plan.planned_start},
-            {"now", backend.now()},
+            {"now", plan.now},
             {"steps", run.steps.size()},
             {"plan", plan_steps}};
   }

@@ -62,6 +62,9 @@ struct PlanPreview {
     double planned_start = 0, planned_end = 0;
   };
   std::vector<Step> steps = {};
+  // The clock's time the preview was planned from: planned_start >= now. A caller reading the
+  // clock afterwards may find it later than planned_start, as time goes on while it plans.
+  double now = 0;
 };
 
 struct EngineOptions {
