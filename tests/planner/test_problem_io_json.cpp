@@ -122,6 +122,16 @@ TEST(NeutralJson, RejectsADurationBelowOne) {
   EXPECT_TRUE(has_error(e, "p.json:/jobs/0/steps/0/duration", "at least 1"));
 }
 
+TEST(NeutralJson, ReadsAStepReleaseAndRejectsANegativeOne) {
+  Problem p = read_neutral_json(with_steps(R"({"id": "a", "type": "lh", "duration": 5, "release": 90}, {"id": "b", "type": "lh", "duration": 5})"),
+                                "p.json");
+  EXPECT_EQ(p.steps[0].release, 90);
+  EXPECT_EQ(p.steps[1].release, 0);
+  EXPECT_EQ(read_neutral_json(write_problem_json(p), "again.json").steps[0].release, 90) << "written back";
+  auto e = errors_of(with_steps(R"({"id": "a", "type": "lh", "duration": 5, "release": -1})"));
+  EXPECT_TRUE(has_error(e, "p.json:/jobs/0/steps/0/release", "")) << "a negative release";
+}
+
 TEST(NeutralJson, RejectsAMissingDuration) {
   auto e = errors_of(with_steps(R"({"id": "a", "type": "lh"})"));
   EXPECT_TRUE(has_error(e, "p.json:/jobs/0/steps/0/duration", "is required"));

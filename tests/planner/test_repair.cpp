@@ -119,5 +119,40 @@ TEST(Repair, AddedJobIsPlannedAfterNow) {
   ASSERT_EQ(r.schedule->assignments.size(), after.steps.size());
 }
 
+// A step's own release (the engine's retry back-off) holds it back in plan() and repair(); the
+// device goes to another job meanwhile.
+TEST(Repair, AStepReleaseHoldsTheStepBackAndLendsItsDevice) {
+  Problem p;
+  p.devices.push_back({"d1", "lh", 1, {}});
+  for (std::string id : {"a", "b"}) {
+    p.jobs.push_back({id, 1, 0, std::nullopt, {p.steps.size()}});
+    Step s;
+    s.id = id;
+    s.type = "lh";
+    s.duration = 10;
+    s.job = p.jobs.size() - 1;
+    p.steps.push_back(s);
+  }
+  p.steps[0].release = 50;
+  const PlanResult planned = plan(p, {});
+  ASSERT_TRUE(planned.schedule);
+  EXPECT_TRUE(testing::verify_schedule(p, *planned.schedule).empty());
+  EXPECT_EQ(planned.schedule->assignments[0].start, 50);
+  EXPECT_EQ(planned.schedule->assignments[1].start, 0) << "'b' takes the device meanwhile";
+
+  Problem later = p;  // the back-off grows at time 5 ('b' started at 0): 'a' no earlier than 80
+  later.steps[1].frozen = Frozen{0, 0, 0};
+  later.steps[0].release = 80;
+  const PlanResult repaired = repair(later, p, *planned.schedule, 5, {});
+  ASSERT_TRUE(repaired.schedule);
+  EXPECT_TRUE(testing::verify_schedule(later, *repaired.schedule).empty());
+  EXPECT_EQ(repaired.schedule->assignments[0].start, 80);
+
+  Schedule early = *planned.schedule;  // the verifier sees a step before its own release
+  early.assignments[0].start = 20;
+  early.assignments[0].end = 30;
+  EXPECT_FALSE(testing::verify_schedule(p, early).empty());
+}
+
 }  // namespace
 }  // namespace foundry::planner

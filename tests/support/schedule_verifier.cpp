@@ -119,6 +119,9 @@ class Verifier {
     if (step.job < p_.jobs.size() && a.start < p_.jobs[step.job].release)
       report(who + " starts at " + std::to_string(a.start) + ", before the release of job " +
              quoted(p_.jobs[step.job].id) + " at " + std::to_string(p_.jobs[step.job].release));
+    if (!step.frozen && a.start < step.release)
+      report(who + " starts at " + std::to_string(a.start) + ", before its own release at " +
+             std::to_string(step.release));
     if (step.frozen) {
       if (a.start != step.frozen->start)
         report(who + " is frozen at start " + std::to_string(step.frozen->start) + " but starts at " +

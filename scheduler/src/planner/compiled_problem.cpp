@@ -31,7 +31,7 @@ std::string CompiledProblem::describe(const Arc& arc) const {
   const auto& step = steps[static_cast<std::size_t>(arc.step)];
   switch (arc.origin) {
     case ArcOrigin::kRelease:
-      return "'" + step.id + "' not before its job's release";
+      return "'" + step.id + "' not before its release";
     case ArcOrigin::kFrozen:
       return "'" + step.id + "' frozen at its start";
     case ArcOrigin::kMinLag:
@@ -131,7 +131,7 @@ CompiledProblem compile(const Problem& p) {
   for (std::size_t s = 0; s < n; ++s) {
     const Step& step = p.steps[s];
     const int si = static_cast<int>(s);
-    c.arcs.push_back({c.origin, si, p.jobs[step.job].release, -1, 0, ArcOrigin::kRelease, si, -1});
+    c.arcs.push_back({c.origin, si, release_of(p, step), -1, 0, ArcOrigin::kRelease, si, -1});
     for (std::size_t l = 0; l < step.after.size(); ++l) {
       const Lag& lag = step.after[l];
       if (lag.pred >= n) fail(p, s, "lag names a step index out of range");

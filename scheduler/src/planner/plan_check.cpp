@@ -64,8 +64,8 @@ std::optional<std::string> first_violation(const Problem& p, const Schedule& sch
       if (step.frozen->device != kNoDevice && step.demands.empty() &&
           (a.device != step.frozen->device || a.unit != step.frozen->unit))
         return step_name(p, s) + " has started and may not change device or unit";
-    } else if (a.start < p.jobs[step.job].release) {
-      return step_name(p, s) + " starts before its job's release";
+    } else if (a.start < release_of(p, step)) {
+      return step_name(p, s) + " starts before its release";
     }
     for (const Lag& lag : step.after) {
       if (lag.pred >= n) return step_name(p, s) + " has a time lag after a step that does not exist";

@@ -159,6 +159,7 @@ class NeutralJsonReader {
     Step step;
     step.job = job;
     step.id = required_string(s, at, "id");
+    step.release = optional_int(s, at, "release", 0, 0, kMaxTime);
     std::size_t index = problem.steps.size();
     if (!step.id.empty() && !step_index_.emplace(step.id, index).second)
       fail(at + "/id", "duplicate step id '" + step.id + "' (step ids are unique over the problem)");

@@ -30,6 +30,7 @@ std::string write_problem_json(const Problem& problem) {
     for (std::size_t index : job.steps) {
       const Step& step = problem.steps.at(index);
       json s = {{"id", step.id}};
+      if (step.release != 0) s["release"] = step.release;
       if (!step.demands.empty() || (step.type.empty() && step.alternatives.empty())) {
         json demands = json::array();
         for (const Demand& d : step.demands)

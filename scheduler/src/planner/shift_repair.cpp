@@ -249,7 +249,7 @@ bool ShiftRepair::load(const Problem& previous_problem, const Schedule& previous
 }
 
 Time ShiftRepair::lower_bound(size_t v, Time dur) const {
-  Time lb = fixed_[v] ? kNever : std::max({now_, p_.jobs[p_.steps[v].job].release, extra_lb_[v]});
+  Time lb = fixed_[v] ? kNever : std::max({now_, release_of(p_, p_.steps[v]), extra_lb_[v]});
   for (const Lag& lag : p_.steps[v].after)
     if (placed_[lag.pred]) lb = std::max(lb, ref(lag.pred, lag.from) + lag.min_lag);
   for (const OutLag& o : out_[v]) {
@@ -311,7 +311,7 @@ Time ShiftRepair::earliest_gap(size_t device, int unit, Time from, Time dur, Blo
 bool ShiftRepair::consistent(size_t v) const {
   if (!placed_[v]) return false;
   const Time s = start_[v], e = s + dur_[v];
-  if (!fixed_[v] && (s < now_ || s < p_.jobs[p_.steps[v].job].release)) return false;
+  if (!fixed_[v] && (s < now_ || s < release_of(p_, p_.steps[v]))) return false;
   for (const Lag& lag : p_.steps[v].after) {
     if (!placed_[lag.pred]) continue;
     const Time gap = s - ref(lag.pred, lag.from);
@@ -519,7 +519,7 @@ bool ShiftRepair::replace_tail(size_t job) {
     return d;
   };
   for (size_t s : order) {
-    Time es = std::max(now_, p_.jobs[p_.steps[s].job].release), ls = kForever;
+    Time es = std::max(now_, release_of(p_, p_.steps[s])), ls = kForever;
     for (const Lag& lag : p_.steps[s].after) {
       const size_t q = lag.pred;
       const bool end = lag.from == LagFrom::kEnd;
@@ -688,7 +688,7 @@ void ShiftRepair::compute_hard_windows() {
       hard_from_[s] = hard_to_[s] = start_[s];
       shortest[s] = longest[s] = dur_[s];
     } else {
-      hard_from_[s] = std::max(now_, p_.jobs[p_.steps[s].job].release);
+      hard_from_[s] = std::max(now_, release_of(p_, p_.steps[s]));
     }
   }
   // Lag order over the lags with min_lag >= 0 (Kahn); steps on a cycle of such lags come last.
@@ -1007,7 +1007,7 @@ bool ShiftRepair::fully_valid() const {
   for (size_t v = 0; v < n; ++v) {
     if (!placed_[v]) return false;
     const Step& step = p_.steps[v];
-    if (!fixed_[v] && (start_[v] < now_ || start_[v] < p_.jobs[step.job].release)) return false;
+    if (!fixed_[v] && (start_[v] < now_ || start_[v] < release_of(p_, step))) return false;
     for (const Lag& lag : step.after) {
       const Time gap = start_[v] - ref(lag.pred, lag.from);
       if (gap < lag.min_lag || (lag.max_lag && gap > *lag.max_lag)) return false;

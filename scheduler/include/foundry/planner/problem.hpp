@@ -3,6 +3,7 @@
 // integer seconds from the planning origin.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -91,6 +92,10 @@ struct Step {
   std::vector<Alternative> alternatives;  // empty = any device of `type`, with `duration`
   std::vector<Demand> demands;            // empty = one unit (see above)
   std::optional<Frozen> frozen;           // set = started or done: never moved
+  // Earliest start of this step alone, on top of its job's release: a step the engine retries
+  // after a back-off may not start before the back-off ends, and the plan must say so (else
+  // its device looks free for it and the plan shifts right at every drift check).
+  Time release = 0;
 };
 
 struct Job {
@@ -107,5 +112,10 @@ struct Problem {
   std::vector<Job> jobs;
   std::vector<Step> steps;
 };
+
+// The earliest a step that is not frozen may start: its job's release or its own, the later.
+inline Time release_of(const Problem& problem, const Step& step) {
+  return std::max(problem.jobs[step.job].release, step.release);
+}
 
 }  // namespace foundry::planner
