@@ -53,6 +53,30 @@ TEST_F(EnginePolicyTest, RetryRunsTheStepAgainAfterADoublingBackOff) {
   expect_log_replays();
 }
 
+// A step waiting out a back-off cannot use its device, so the plan gives the device to others
+// meanwhile: here 'x' (released 30 s in) runs as soon as 'a' fails, not after a slot kept for
+// a retry that cannot start for 600 s.
+TEST_F(EnginePolicyTest, TheDeviceWorksForOthersDuringABackOff) {
+  workcell = test::test_workcell(1, 1);
+  open();
+  engine->submit(run_of("r", {flaky("a", 1, policy(ErrorAction::kRetry, 1, 600))}));
+  RunSpec other = run_of("o", {step("x", "work", 60)});
+  other.release_s = 30;
+  engine->submit(other);
+  clock->run();
+  auto failed = times_of("r", "a", "step_attempt_failed");
+  auto started = times_of("r", "a", "step_started");
+  auto x_started = times_of("o", "x", "step_started");
+  ASSERT_EQ(failed.size(), 1u);
+  ASSERT_EQ(started.size(), 2u);
+  ASSERT_EQ(x_started.size(), 1u);
+  EXPECT_LT(x_started[0], failed[0] + 2) << "the device stood idle while 'a' waited out its back-off";
+  EXPECT_GE(started[1] - failed[0], 600 - 1e-6) << "the retry waits out its back-off";
+  EXPECT_EQ(steps_of("r")["a"].state, "done");
+  EXPECT_EQ(steps_of("o")["x"].state, "done");
+  expect_log_replays();
+}
+
 TEST_F(EnginePolicyTest, RetriesExhaustedHoldTheRunWithAPromptAndSkipGoesOn) {
   open();
   engine->submit(run_of("r", {flaky("a", 9, policy(ErrorAction::kRetry, 1, 10)), step("b", "work", 60, {{"a", Anchor::kEnd, 0, std::nullopt}}),

@@ -117,6 +117,9 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
       if (i == kNone) continue;
       const LiveStep& s = steps[i];
       if (s.state == StepState::kWaiting) {
+        // Waiting out a retry back-off: the plan starts it no earlier, so the device it will
+        // use is planned for it then, not handed to it now and taken back at the next check.
+        if (s.not_before > now) step.release = static_cast<planner::Time>(std::ceil(s.not_before - origin));
         if (s.reroute || !out_of_service.empty()) {
           // Only devices that may take it: in service and (after a failure here) not tried.
           std::vector<planner::Alternative> alts;
@@ -144,8 +147,6 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
       }
     }
   }
-  // A step waiting out a back-off is not held back in the plan: try_start() keeps it waiting and
-  // the plan shifts right, which the next drift check repairs.
   planner::PlanOptions opts = options.plan;
   if (problem.steps.empty()) {  // nothing to place (every run held or done)
     attempt.result.schedule = planner::Schedule{};
