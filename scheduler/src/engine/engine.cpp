@@ -168,8 +168,17 @@ void Engine::set_device_in_service(const std::string& device_id, bool in_service
     return;
   }
   st.out_of_service.erase(device_id);
+  // A run is held for the device its step was planned on, or for the type when it had none;
+  // any device of that type coming back can take the step (the replan chooses which).
+  const std::string& type = st.workcell.find_device(device_id)->type;
+  auto can_take = [&](const std::string& held_for) {
+    if (held_for == device_id || held_for == type) return true;
+    const auto* device = st.workcell.find_device(held_for);
+    return device && device->type == type;
+  };
   for (auto& [id, run] : st.runs)
-    if (!run->finished && run->held && run->held_for_device == device_id && st.open_prompts(*run) == 0)
+    if (!run->finished && run->held && !run->held_for_device.empty() && can_take(run->held_for_device) &&
+        st.open_prompts(*run) == 0)
       st.resume_run(*run);
   st.replan("device " + device_id + " back in service");
 }

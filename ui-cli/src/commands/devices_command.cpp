@@ -153,13 +153,13 @@ void set_service(const DevicesOptions& o, bool in_service) {
   std::cout << fmt::format("The engine re-planned: {} waiting step(s) moved onto {}{}.\n", onto, o.device_id,
                            resumed.empty() ? "" : fmt::format("; {} held run(s) resumed", resumed.size()));
   for (const auto& run : resumed) std::cout << "  " << run << ": resumed\n";
-  // The engine resumes only the runs held for this device; one held for another device (or by an
-  // operator) waits for a person, who should hear of it here.
+  // The engine resumes the runs held for a device of this type; one held for another type (or by
+  // an operator) waits for a person, who should hear of it here.
   std::set<std::string> still_held;
   for (const auto& [step, now] : after)
     if (now.run_state == "held") still_held.insert(now.run_id);
   for (const auto& run : still_held)
-    std::cout << "  " << run << " is still held (for another device, or by an operator): foundry resume " << run
+    std::cout << "  " << run << " is still held (for another device type, or by an operator): foundry resume " << run
               << " when it may go on\n";
 }
 
@@ -196,7 +196,8 @@ void add_devices_command(CLI::App& app) {
 
   auto* in = cmd->add_subcommand("in", "Put a device back in service: the engine re-plans and may use it again");
   in->footer(
-      "Runs held because the device was out resume; the plan may move waiting steps onto it.\n"
+      "Runs held because no device of its type was in service resume; the plan may move waiting\n"
+      "steps onto it.\n"
       "Example:\n"
       "  foundry devices in lh1");
   in->add_option("device", options->device_id, "Device id (see foundry devices)")->required();
