@@ -1,6 +1,6 @@
 // The progress line of `foundry plan PROBLEM`: on a terminal, a line redrawn while the planner
-// searches (time spent against --time-limit), then the summary as before; piped, no trace of it,
-// and stdout is still the schedule JSON.
+// searches (time spent against --time-limit, the best makespan so far), then the summary as
+// before; piped, no trace of it, and stdout is still the schedule JSON.
 #include "command_runner.hpp"
 #include "pty_runner.hpp"
 
@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <string>
 
 namespace foundry::testing {
 namespace {
@@ -43,7 +44,17 @@ TEST(PlanProgress, ATerminalSeesTheSearchAgainstItsBudgetAPipeDoesNot) {
   ASSERT_EQ(tty.exit_code, 0) << tty.output;
   EXPECT_NE(tty.output.find("/2 s  searching 150 steps"), std::string::npos) << "redrawn while searching\n" << tty.output;
   EXPECT_NE(tty.output.find("/2 s  searched "), std::string::npos) << "the final line\n" << tty.output;
-  EXPECT_NE(tty.output.find("makespan "), std::string::npos) << "the summary as before\n" << tty.output;
+  // The best plan so far is on the line; the final line's is the makespan of the plan written.
+  EXPECT_NE(tty.output.find("searching 150 steps, best makespan "), std::string::npos)
+      << "the best objective while searching\n" << tty.output;
+  const std::string best = ", best makespan ";
+  const auto last_best = tty.output.find(best, tty.output.rfind("/2 s  searched "));
+  ASSERT_NE(last_best, std::string::npos) << "the best objective at the end\n" << tty.output;
+  const auto summary = tty.output.find("\nmakespan ");
+  ASSERT_NE(summary, std::string::npos) << "the summary as before\n" << tty.output;
+  const long shown = std::stol(tty.output.substr(last_best + best.size()));
+  const long planned = std::stol(tty.output.substr(summary + 10));
+  EXPECT_EQ(shown, planned) << tty.output;
 
   auto piped = run_command(shell_quote(foundry_binary()) + " plan " + shell_quote(shop.string()) + " --time-limit 1");
   ASSERT_EQ(piped.exit_code, 0) << piped.err;

@@ -238,6 +238,7 @@ class TabuSearch {
     evaluate_graph();
     Solution best = solution();
     Time best_cmax = cmax_;
+    budget.improved(static_cast<double>(best_cmax));
     struct State {
       std::vector<int> mode;
       std::vector<std::vector<int>> seq;
@@ -276,6 +277,7 @@ class TabuSearch {
       if (cmax_ < best_cmax) {
         best_cmax = cmax_;
         best = solution();
+        budget.improved(static_cast<double>(best_cmax));
         best_state = {mode_, seq_};
         since_best = 0;
       } else if (++since_best > stall_limit) {

@@ -10,6 +10,7 @@
 #include "planner/priority_search.hpp"
 #include "planner/schedule_builder.hpp"
 #include "planner/search_budget.hpp"
+#include "planner/search_progress.hpp"
 #include "planner/shift_repair.hpp"
 #include "planner/temporal_network.hpp"
 
@@ -44,8 +45,9 @@ Time device_load_bound(const detail::CompiledProblem& c, const std::vector<Time>
   return bound;
 }
 
-PlanResult solve(const Problem& problem, const PlanOptions& options, const std::vector<double>* first_keys) {
-  detail::SearchBudget budget(options.time_limit_s, options.work_limit);
+PlanResult solve(const Problem& problem, const PlanOptions& options, const std::vector<double>* first_keys,
+                 detail::SearchProgress* progress = nullptr) {
+  detail::SearchBudget budget(options.time_limit_s, options.work_limit, progress);
   PlanResult result;
   const detail::CompiledProblem c = detail::compile(problem);
   auto finish = [&](Infeasibility why) {
@@ -130,7 +132,13 @@ PlanResult portfolio(const PlanOptions& options, const std::function<PlanResult(
 }  // namespace
 
 PlanResult plan(const Problem& problem, const PlanOptions& options) {
-  return portfolio(options, [&](const PlanOptions& o) { return solve(problem, o, nullptr); });
+  if (!options.progress)
+    return portfolio(options, [&](const PlanOptions& o) { return solve(problem, o, nullptr); });
+  // One report for the whole portfolio; its last call carries the result's own objective.
+  detail::SearchProgress progress(options.progress);
+  PlanResult result = portfolio(options, [&](const PlanOptions& o) { return solve(problem, o, nullptr, &progress); });
+  progress.finish(result.schedule ? std::optional<double>(result.schedule->objective_value) : std::nullopt);
+  return result;
 }
 
 PlanResult improve(const Problem& problem, const Schedule& current, Time now, const PlanOptions& options) {

@@ -51,15 +51,13 @@ SearchOutcome priority_search(const CompiledProblem& c, const std::vector<Time>&
       return false;
     }
     const double sc = score(sol, options.objective);
-    if (!out.best) {
-      out.seconds_to_first = budget.elapsed();
+    if (!out.best || sc < best_score) {
+      if (!out.best) out.seconds_to_first = budget.elapsed();
       out.best = sol;
       best_score = sc;
       best_keys = keys;
-    } else if (sc < best_score) {
-      out.best = sol;
-      best_score = sc;
-      best_keys = keys;
+      budget.improved(options.objective == Objective::kMakespan ? static_cast<double>(sol.makespan)
+                                                                 : sol.weighted_completion);
     }
     return true;
   };

@@ -6,6 +6,7 @@
 #include <foundry/planner/schedule.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,13 @@
 namespace foundry::planner {
 
 enum class Objective { kWeightedCompletion, kMakespan };
+
+// Where plan()'s search stands, for a progress display.
+struct PlanProgress {
+  double elapsed_s = 0;       // since plan() was called
+  bool feasible = false;      // a plan has been found
+  double best_objective = 0;  // the best plan's objective so far (as Schedule::objective_value); when feasible
+};
 
 struct PlanOptions {
   Objective objective = Objective::kWeightedCompletion;
@@ -29,6 +37,11 @@ struct PlanOptions {
   // repair() only: first try the local repair that re-places just the steps the event disturbs
   // (false: always the full pass, e.g. to compare the two).
   bool local_repair = true;
+  // plan() only (repair() and improve() ignore it): called from the search at most every
+  // ~100 ms, and once more at the end with the result's objective. best_objective never goes
+  // up from one call to the next. With threads > 1 it reports the best over all searches and is
+  // never called by two threads at once. It should return quickly: the search waits for it.
+  std::function<void(const PlanProgress&)> progress;
 };
 
 // Why no plan exists: a sentence, and the ids of the constraints at fault.
