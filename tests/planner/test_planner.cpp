@@ -110,6 +110,22 @@ TEST(Planner, FrozenStepsStayWhereTheyAre) {
   EXPECT_EQ(r.schedule->assignments[2].start, 30);
 }
 
+TEST(Planner, AStepOnAMultiUnitDeviceGetsOneUnitFreeThroughoutAroundStartedSteps) {
+  // Started steps hold unit 0 over [0, 100) and unit 1 over [200, 300): two units are free or
+  // one is at every moment, but no unit is free over [50, 250). 'long' (200 s, released at 50)
+  // fits the summed usage at 50; it must wait for unit 0 at 100. (Repair freezes every started
+  // step on its unit, so long cultivations met this: plans with two steps on one vessel.)
+  Problem p = parallel_jobs(3, 2, 100);
+  p.steps[0].frozen = Frozen{0, 0, 0};
+  p.steps[1].frozen = Frozen{200, 0, 1};
+  p.steps[2].duration = 200;
+  p.jobs[2].release = 50;
+  const PlanResult r = plan(p, quick());
+  expect_valid(p, r);
+  EXPECT_EQ(r.schedule->assignments[2].start, 100);
+  EXPECT_EQ(r.schedule->assignments[2].unit, 0);
+}
+
 TEST(Planner, StepsWithSeveralResourcesAndAlternatives) {
   Problem p;
   p.devices = {{"arm", "robot_arm", 1, {}}, {"hotel", "hotel", 3, {}}, {"m1", "mill", 1, {}}, {"m2", "mill", 1, {}}};

@@ -28,8 +28,10 @@ Schedule to_schedule(const CompiledProblem& c, const Solution& s, Objective obje
       a.device = kNoDevice;
     }
   }
-  // Units: frozen steps keep theirs; the others take the lowest unit free for their interval,
-  // in start order (always possible while usage never exceeds capacity).
+  // Units: frozen steps keep theirs, and so do steps the schedule generator put on a unit (on
+  // devices where started steps hold given units); the others take the lowest unit free for
+  // their interval, in start order (always possible while usage never exceeds capacity and no
+  // unit is pinned).
   for (std::size_t d = 0; d < on_device.size(); ++d) {
     auto& list = on_device[d];
     std::sort(list.begin(), list.end(), [&](std::size_t x, std::size_t y) {
@@ -43,14 +45,20 @@ Schedule to_schedule(const CompiledProblem& c, const Solution& s, Objective obje
         if (b < to && from < e) return false;
       return true;
     };
+    auto given_unit = [&](std::size_t v) {
+      if (p.steps[v].frozen && p.steps[v].frozen->unit >= 0 && p.steps[v].frozen->unit < cap)
+        return p.steps[v].frozen->unit;
+      if (v < s.unit.size() && s.unit[v] >= 0 && s.unit[v] < cap) return s.unit[v];
+      return -1;
+    };
     for (std::size_t v : list)
-      if (p.steps[v].frozen && p.steps[v].frozen->unit >= 0 && p.steps[v].frozen->unit < cap) {
+      if (given_unit(v) >= 0) {
         Assignment& a = out.assignments[v];
-        a.unit = p.steps[v].frozen->unit;
+        a.unit = given_unit(v);
         busy[static_cast<std::size_t>(a.unit)].push_back({a.start, a.end});
       }
     for (std::size_t v : list) {
-      if (p.steps[v].frozen && p.steps[v].frozen->unit >= 0 && p.steps[v].frozen->unit < cap) continue;
+      if (given_unit(v) >= 0) continue;
       Assignment& a = out.assignments[v];
       int unit = 0;
       for (int u = 0; u < cap; ++u)

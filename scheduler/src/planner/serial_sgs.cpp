@@ -177,18 +177,32 @@ SerialSgs::SerialSgs(const CompiledProblem& c) : c_(c) {
   }
 
   fixed_profiles_ = profiles_;
+  const auto& devices = c.problem->devices;
   for (size_t k = 0; k < fixed_profiles_.size(); ++k)
-    for (const Downtime& down : c.problem->devices[k].downtimes)
+    for (const Downtime& down : devices[k].downtimes)
       fixed_profiles_[k].add(down.from, down.to, fixed_profiles_[k].capacity());
+  fixed_units_.assign(devices.size(), {});
   for (int v = 0; v < c.n; ++v) {
     const auto& step = c.problem->steps[z(v)];
     if (!step.frozen) continue;
     const Time t = step.frozen->start, dur = c.duration(v, 0);
-    if (!c.modes[z(v)].empty())
-      fixed_profiles_[c.modes[z(v)][0].device].add(t, t + dur, 1);
-    else
+    if (!c.modes[z(v)].empty()) {
+      const size_t dev = c.modes[z(v)][0].device;
+      fixed_profiles_[dev].add(t, t + dur, 1);
+      const int unit = step.frozen->unit;
+      if (devices[dev].capacity <= 1 || unit < 0 || unit >= devices[dev].capacity) continue;
+      if (fixed_units_[dev].empty()) {
+        fixed_units_[dev].assign(z(devices[dev].capacity), ResourceProfile(1));
+        for (auto& line : fixed_units_[dev])
+          for (const Downtime& down : devices[dev].downtimes) line.add(down.from, down.to, 1);
+      }
+      fixed_units_[dev][z(unit)].add(t, t + dur, 1);
+    } else {
       for (const Use& u : c.uses[z(v)]) fixed_profiles_[u.device].add(t, t + dur, u.amount);
+    }
   }
+  units_ = fixed_units_;
+  unit_.assign(z(c.n + 1), -1);
 }
 
 Time SerialSgs::weight(const Arc& a) const {
@@ -201,11 +215,28 @@ bool SerialSgs::fail(std::string reason, std::vector<std::string> culprits) {
   return false;
 }
 
-Time SerialSgs::fit(int v, int mode, Time from, const std::vector<ResourceProfile>& profiles) const {
+int SerialSgs::free_unit(const std::vector<ResourceProfile>& units, Time t, Time dur) const {
+  for (size_t u = 0; u < units.size(); ++u)
+    if (units[u].earliest_fit(t, dur, 1) == t) return static_cast<int>(u);
+  return -1;
+}
+
+Time SerialSgs::fit(int v, int mode, Time from, bool fixed_only) const {
+  const std::vector<ResourceProfile>& profiles = fixed_only ? fixed_profiles_ : profiles_;
   const auto& modes = c_.modes[z(v)];
   if (!modes.empty()) {
     const Mode& m = modes[z(mode)];
-    return profiles[m.device].earliest_fit(from, m.duration, 1);
+    const auto& units = (fixed_only ? fixed_units_ : units_)[m.device];
+    Time t = profiles[m.device].earliest_fit(from, m.duration, 1);
+    if (units.empty()) return t;
+    // Room in the sum over units, and one unit free throughout: alternate until both agree.
+    while (t < kForever) {
+      Time next = kForever;
+      for (const ResourceProfile& line : units) next = std::min(next, line.earliest_fit(t, m.duration, 1));
+      if (next == t) return t;
+      t = next >= kForever ? kForever : profiles[m.device].earliest_fit(next, m.duration, 1);
+    }
+    return t;
   }
   const Time dur = c_.demand_duration[z(v)];
   const auto& uses = c_.uses[z(v)];
@@ -273,10 +304,14 @@ void SerialSgs::unschedule(int v) {
   --placed_count_;
   const Time t = start_[z(v)];
   const Time dur = c_.duration(v, mode_[z(v)]);
-  if (!c_.modes[z(v)].empty())
-    profiles_[c_.modes[z(v)][z(mode_[z(v)])].device].add(t, t + dur, -1);
-  else
+  if (!c_.modes[z(v)].empty()) {
+    const size_t d = c_.modes[z(v)][z(mode_[z(v)])].device;
+    profiles_[d].add(t, t + dur, -1);
+    if (unit_[z(v)] >= 0) units_[d][z(unit_[z(v)])].add(t, t + dur, -1);
+    unit_[z(v)] = -1;
+  } else {
     for (const Use& u : c_.uses[z(v)]) profiles_[u.device].add(t, t + dur, -u.amount);
+  }
   dur_lo_[z(v)] = c_.dur_min[z(v)];
   dur_hi_[z(v)] = c_.dur_max[z(v)];
 }
@@ -444,11 +479,11 @@ bool SerialSgs::evict_for(int v, int mode, Time t, std::vector<int>& scope, std:
     }
     std::sort(victims.begin(), victims.end(), [&](int a, int b) { return start_[z(a)] > start_[z(b)]; });
     for (int u : victims) {
-      if (fit(v, mode, t, profiles_) == t) break;
+      if (fit(v, mode, t, false) == t) break;
       if (placed_[z(u)]) unschedule_from(u, scope, in_scope);
     }
   }
-  return fit(v, mode, t, profiles_) == t;
+  return fit(v, mode, t, false) == t;
 }
 
 void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys) {
@@ -458,10 +493,16 @@ void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys)
   start_[z(v)] = t;
   mode_[z(v)] = mode;
   dur_lo_[z(v)] = dur_hi_[z(v)] = dur;
-  if (!c_.modes[z(v)].empty())
-    profiles_[c_.modes[z(v)][z(mode)].device].add(t, t + dur, 1);
-  else
+  if (!c_.modes[z(v)].empty()) {
+    const size_t d = c_.modes[z(v)][z(mode)].device;
+    profiles_[d].add(t, t + dur, 1);
+    if (!units_[d].empty()) {
+      unit_[z(v)] = free_unit(units_[d], t, dur);  // fit() found one free
+      if (unit_[z(v)] >= 0) units_[d][z(unit_[z(v)])].add(t, t + dur, 1);
+    }
+  } else {
     for (const Use& u : c_.uses[z(v)]) profiles_[u.device].add(t, t + dur, u.amount);
+  }
   es_[z(v)] = ls_[z(v)] = t;
 
   std::deque<int> queue{v};
@@ -524,6 +565,8 @@ void SerialSgs::commit(int v, int mode, Time t, const std::vector<double>& keys)
 
 bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
   profiles_ = fixed_profiles_;
+  units_ = fixed_units_;
+  std::fill(unit_.begin(), unit_.end(), -1);
   failed_step_ = -1;
   std::fill(placed_.begin(), placed_.end(), 0);
   std::fill(lb_.begin(), lb_.end(), 0);
@@ -566,7 +609,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       const Time a = window_start(v, m);
       int binding = -1;
       const Time b = window_end(v, m, &binding);
-      const Time t = fit(v, m, a, profiles_);
+      const Time t = fit(v, m, a, false);
       if (t >= kForever) continue;
       const Time end = t + c_.duration(v, m);
       if (t <= b) {
@@ -613,7 +656,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       Time at = kForever;
       for (int m = 0; m < c_.mode_count(v); ++m) {
         int ignored = -1;
-        const Time t = fit(v, m, window_start(v, m), fixed_profiles_);
+        const Time t = fit(v, m, window_start(v, m), true);
         if (t <= window_end(v, m, &ignored) && t < at) {
           at = t;
           mode = m;
@@ -627,7 +670,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
         if (!settle()) return false;
         int ignored = -1;
         if (!placed_[z(v)] && pending_[z(v)] == 0 && window_start(v, mode) <= at && at <= window_end(v, mode, &ignored) &&
-            fit(v, mode, at, profiles_) == at) {
+            fit(v, mode, at, false) == at) {
           commit(v, mode, at, keys);
           if (violated_) {
             violated_ = false;
@@ -650,7 +693,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
       // Proof: no device has room for v anywhere in the widest window any plan could give it.
       bool proven = true;
       for (int m = 0; m < c_.mode_count(v) && proven; ++m)
-        proven = fit(v, m, fixed_es_[z(v)], fixed_profiles_) > fixed_ls_[z(v)];
+        proven = fit(v, m, fixed_es_[z(v)], true) > fixed_ls_[z(v)];
       if (proven) {
         std::vector<std::string> culprits{steps[z(v)].id};
         if (!where.empty()) culprits.push_back(where);
@@ -681,6 +724,7 @@ bool SerialSgs::build(const std::vector<double>& keys, Solution& out) {
   }
   out.start.assign(start_.begin(), start_.begin() + c_.n);
   out.mode.assign(mode_.begin(), mode_.begin() + c_.n);
+  out.unit.assign(unit_.begin(), unit_.begin() + c_.n);
   evaluate(c_, out);
   return true;
 }

@@ -19,6 +19,9 @@ namespace foundry::planner::detail {
 struct Solution {
   std::vector<Time> start;
   std::vector<int> mode;  // index into CompiledProblem::modes[s] (0 when the step has none)
+  // Per step, the unit the schedule generator chose on a device whose units it tracks one by one
+  // (see SerialSgs::units_), else -1 (any unit free then will do); empty: none chosen.
+  std::vector<int> unit;
   Time makespan = 0;
   double weighted_completion = 0;
 };
@@ -57,7 +60,11 @@ class SerialSgs {
   // to `scope`.
   void unschedule_from(int u, std::vector<int>& scope, std::vector<char>& in_scope);
   bool evict_for(int v, int mode, Time t, std::vector<int>& scope, std::vector<char>& in_scope);
-  Time fit(int v, int mode, Time from, const std::vector<ResourceProfile>& profiles) const;
+  // Earliest t >= from at which v fits in `mode`, among all placed steps or (fixed_only) among
+  // downtimes and started steps alone.
+  Time fit(int v, int mode, Time from, bool fixed_only) const;
+  // The lowest unit of a unit-tracked device free over [t, t + dur) (-1 when none).
+  int free_unit(const std::vector<ResourceProfile>& units, Time t, Time dur) const;
   Time window_start(int v, int mode) const;
   Time window_end(int v, int mode, int* binding_arc) const;
   Time weight(const Arc& a) const;
@@ -67,6 +74,13 @@ class SerialSgs {
   std::vector<char> forward_;  // per arc: counts for eligibility
   std::vector<ResourceProfile> profiles_;
   std::vector<ResourceProfile> fixed_profiles_;  // downtimes and frozen steps only
+  // Devices of several units on which started steps hold given units, one capacity-1 profile per
+  // unit (other devices: empty). Their units are not interchangeable: a started step on unit 0
+  // until 10 and one on unit 1 from 20 leave room for two steps at every moment, but no unit free
+  // over [5, 25). Usage summed over units cannot see that; a step there also needs one unit free
+  // throughout (repair freezes every started step on its unit).
+  std::vector<std::vector<ResourceProfile>> units_, fixed_units_;
+  std::vector<int> unit_;  // per step on such a device: the unit it holds
   std::vector<int> comp_;                        // component over arcs between movable steps
   std::vector<std::vector<int>> comp_nodes_;
   std::vector<int> all_steps_;
