@@ -8,9 +8,12 @@
 // window impossible (every device the step can use is held by started steps throughout it);
 // such events are counted apart when the planner proves it ("no plan exists"), and events with
 // neither a plan nor a proof as unresolved. --compare also times the full pass alone.
+// --improve S runs improve() for S seconds after each repair, as the engine does in the background
+// (the result is in force 2 S + 0.5 s later: steps starting before then stay), checks its plan like
+// a repair's and puts it in force; it reports how much the objective fell.
 //
 //   foundry-bench-repair [--steps N] [--events N] [--seed N | --seeds LIST] [--initial-work N] [--compare]
-//                        [--explain MS]
+//                        [--explain MS] [--improve S]
 #include <foundry/planner/planner.hpp>
 
 #include "planner/shift_repair.hpp"
@@ -85,6 +88,26 @@ struct BenchSettings {
   std::uint64_t initial_work = 5'000'000;
   bool compare = false;
   double explain_ms = -1;  // < 0: off
+  double improve_s = 0;    // > 0: improve() for this long after each repair
+};
+
+// What improve() made of the repaired plans: the objective's change per event, in % of the
+// repaired plan's (0 when it found nothing better).
+struct Improvements {
+  std::vector<double> change_pct, ms;
+  int improved = 0, broken = 0;
+
+  double mean() const {
+    double sum = 0;
+    for (double c : change_pct) sum += c;
+    return change_pct.empty() ? 0 : sum / static_cast<double>(change_pct.size());
+  }
+  double best() const { return change_pct.empty() ? 0 : *std::min_element(change_pct.begin(), change_pct.end()); }
+  void report() const {
+    if (change_pct.empty()) return;
+    std::printf("improve(): %zu repaired plans, %d improved, invalid %d; objective change mean %.4f %%, best %.4f %%\n",
+                change_pct.size(), improved, broken, mean(), best());
+  }
 };
 
 // What one seed gave, for the table over seeds.
@@ -92,6 +115,7 @@ struct SeedSummary {
   std::uint64_t seed = 0;
   std::size_t min_pending = 0;
   Latencies local, full;
+  Improvements improvements;
 };
 
 std::optional<SeedSummary> run_seed(const BenchSettings& settings, std::uint64_t seed) {
@@ -118,6 +142,7 @@ std::optional<SeedSummary> run_seed(const BenchSettings& settings, std::uint64_t
   Time now = 0;
   std::size_t min_pending = problem.steps.size();
   Latencies local, full;
+  Improvements improvements;
 
   // What the local repair did on a slow or unanswered event (run again, with its statistics).
   auto explain = [&](const Problem& after, int e, double ms) {
@@ -194,12 +219,36 @@ std::optional<SeedSummary> run_seed(const BenchSettings& settings, std::uint64_t
     if (!repaired) continue;  // the event is dropped; the plan in force stays
     problem = std::move(after);
     current = std::move(*repaired);
+    if (settings.improve_s > 0) {
+      PlanOptions io;
+      io.time_limit_s = settings.improve_s;
+      const Time in_force = now + static_cast<Time>(std::ceil(2 * settings.improve_s + 0.5));
+      const auto t0 = std::chrono::steady_clock::now();
+      PlanResult better = improve(problem, current, in_force, io);
+      improvements.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      double change = 0;
+      if (better.schedule) {
+        const auto violations = foundry::testing::verify_schedule(problem, *better.schedule);
+        const std::string breach = started_steps_breach(problem, current, *better.schedule, in_force);
+        if (!violations.empty() || !breach.empty()) {
+          ++improvements.broken;
+          std::printf("event %d (improve): improved plan is invalid: %s\n%s\n", e, breach.c_str(),
+                      foundry::testing::describe_violations(violations).c_str());
+        } else {
+          ++improvements.improved;
+          change = 100.0 * (better.schedule->objective_value - current.objective_value) / current.objective_value;
+          current = std::move(*better.schedule);
+        }
+      }
+      improvements.change_pct.push_back(change);
+    }
   }
   std::printf("seed %llu events: %d, pending steps >= %zu\n", static_cast<unsigned long long>(seed), events,
               min_pending);
   local.report("repair()");
   if (compare) full.report("full pass only (local_repair = false), same events");
-  return SeedSummary{seed, min_pending, std::move(local), std::move(full)};
+  improvements.report();
+  return SeedSummary{seed, min_pending, std::move(local), std::move(full), std::move(improvements)};
 }
 
 // Seeds as a comma-separated list and ranges: "1-5", "1,3,7".
@@ -236,6 +285,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--seed") && has_value) seeds = {std::strtoull(argv[++i], nullptr, 10)};
     else if (!std::strcmp(argv[i], "--seeds") && has_value) seeds = parse_seeds(argv[++i]);
     else if (!std::strcmp(argv[i], "--explain") && has_value) settings.explain_ms = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--improve") && has_value) settings.improve_s = std::atof(argv[++i]);
     else if (!std::strcmp(argv[i], "--initial-work") && has_value) settings.initial_work = std::strtoull(argv[++i], nullptr, 10);
     else {
       seeds.clear();
@@ -245,10 +295,11 @@ int main(int argc, char** argv) {
   if (seeds.empty()) {
     std::fprintf(stderr,
                  "usage: foundry-bench-repair [--steps N] [--events N] [--seed N | --seeds 1-5] [--initial-work N]\n"
-                 "                            [--compare] [--explain MS]\n"
+                 "                            [--compare] [--explain MS] [--improve S]\n"
                  "  --seeds    several workloads and event sequences in one run, then a table over them\n"
                  "  --compare  also time the full repair pass (the local repair switched off) on every event\n"
-                 "  --explain  print the local repair's statistics for events slower than MS or unanswered\n");
+                 "  --explain  print the local repair's statistics for events slower than MS or unanswered\n"
+                 "  --improve  after each repair, improve() for S seconds and put a better plan in force\n");
     return 2;
   }
   std::vector<SeedSummary> summaries;
@@ -256,7 +307,7 @@ int main(int argc, char** argv) {
   for (std::uint64_t seed : seeds) {
     std::optional<SeedSummary> s = run_seed(settings, seed);
     if (!s) return 1;
-    ok = ok && s->local.unresolved == 0 && s->local.broken == 0;
+    ok = ok && s->local.unresolved == 0 && s->local.broken == 0 && s->improvements.broken == 0;
     summaries.push_back(std::move(*s));
   }
   std::printf("\ntarget: 5,000 pending steps over 60 devices, p99 <= 50 ms over all events\n");
@@ -268,6 +319,17 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(s.seed), s.min_pending, l.repaired.size(), l.proven, l.unresolved,
                 l.broken, Latencies::percentile(l.all, 0.5), Latencies::percentile(l.all, 0.99),
                 Latencies::percentile(l.all, 1.0));
+  }
+  if (settings.improve_s > 0) {
+    std::printf("\nimprove() for %.2f s after each repair (weighted completion; change in %% of the repaired plan's)\n",
+                settings.improve_s);
+    std::printf("| seed | repaired | improved | invalid | mean change %% | best change %% |\n");
+    std::printf("|-----:|---------:|---------:|--------:|--------------:|--------------:|\n");
+    for (const SeedSummary& s : summaries) {
+      const Improvements& m = s.improvements;
+      std::printf("| %4llu | %8zu | %8d | %7d | %13.4f | %13.4f |\n", static_cast<unsigned long long>(s.seed),
+                  m.change_pct.size(), m.improved, m.broken, m.mean(), m.best());
+    }
   }
   return ok ? 0 : 1;
 }

@@ -171,6 +171,7 @@ Engine::State::PlanAttempt Engine::State::attempt_plan(const RunSpec* extra) con
     opts.time_limit_s = 0;  // one repair pass: fast and deterministic
     opts.work_limit = 0;
     attempt.result = planner::repair(problem, plan_problem, previous, now_rel, opts);
+    attempt.repaired = true;
   }
   return attempt;
 }
@@ -209,6 +210,8 @@ void Engine::State::apply_plan(PlanAttempt attempt) {
   store.plan_steps(planned, now);
   plan_problem = std::move(attempt.problem);
   plan_schedule = *attempt.result.schedule;
+  plan_step_of = std::move(attempt.step_of);
+  ++plan_generation;
   unit_order.clear();
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const LiveStep& s = steps[i];
@@ -223,6 +226,7 @@ void Engine::State::apply_plan(PlanAttempt attempt) {
     };
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return when(a) < when(b); });
   }
+  if (attempt.repaired) improve_later();
 }
 
 void Engine::State::replan(const std::string& why) {

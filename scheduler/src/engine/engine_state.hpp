@@ -1,7 +1,8 @@
 // The engine's live state, shared by its parts: engine.cpp (the API), engine_planning.cpp
 // (plans and replans), engine_dispatch.cpp (starting and finishing steps), engine_policies.cpp
-// (what a failure leads to, operator answers), engine_timeouts.cpp (attempts that run too long) and
-// engine_recovery.cpp (rebuilding from the store).
+// (what a failure leads to, operator answers), engine_timeouts.cpp (attempts that run too long),
+// engine_improve.cpp (better plans after a repair) and engine_recovery.cpp (rebuilding from the
+// store).
 // The store is written first, memory second: every change below is committed before it is acted on.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <foundry/engine/engine.hpp>
 #include <foundry/store/store.hpp>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -95,6 +97,8 @@ struct Engine::State {
   planner::Problem plan_problem;
   planner::Schedule plan_schedule;
   std::map<std::pair<std::string, int>, std::vector<std::size_t>> unit_order;  // waiting/running, by plan
+  std::vector<std::size_t> plan_step_of;  // plan_problem index -> State::steps index
+  std::uint64_t plan_generation = 0;      // +1 whenever a plan is put in force
 
   // --- planning (engine_planning.cpp)
   struct PlanAttempt {
@@ -102,6 +106,7 @@ struct Engine::State {
     std::vector<std::size_t> step_of;  // problem index -> State::steps index (extra run: npos)
     planner::PlanResult result;
     double now = 0;  // the clock's time the problem was made at (nothing in it starts earlier)
+    bool repaired = false;  // by planner::repair after an event: an improvement may follow
   };
   planner::Time rel(double t) const;
   // Plans every active run (held runs' waiting steps left out) plus `extra`, around what started.
@@ -147,11 +152,22 @@ struct Engine::State {
   void resume_run(LiveRun& run);
   std::vector<std::string> alternatives(const LiveStep& s) const;  // other in-service devices of its type
 
+  // --- improvement after a repair (engine_improve.cpp)
+  struct Improver;
+  // The plan in force was just repaired: search for a better one (a worker thread, or a posted
+  // deterministic search under simulated time) and put it in force if nothing changed meanwhile.
+  void improve_later();
+  void improvement_found(std::uint64_t generation, planner::Time in_force, planner::PlanResult result);
+
   // --- helpers
   LiveRun& run(const std::string& run_id);
   LiveStep& step(const std::string& run_id, const std::string& step_id);
   void add_run(RunSpec spec, double created_at);  // memory only
   std::size_t open_prompts(const LiveRun& run) const;
+
+  // Last member, so destroyed first: joins a search still running before anything it may
+  // report to goes.
+  std::shared_ptr<Improver> improver;
 };
 
 }  // namespace foundry::engine

@@ -50,6 +50,8 @@ class VirtualClock final : public Clock {
 
   void post(std::function<void()> fn) override { boost::asio::post(io_, std::move(fn)); }
 
+  bool simulated() const override { return true; }
+
   void begin_external_work() override { ++external_; }
   void end_external_work() override {
     --external_;

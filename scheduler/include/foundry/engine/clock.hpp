@@ -29,6 +29,11 @@ class Clock {
   virtual void begin_external_work() = 0;
   virtual void end_external_work() = 0;
 
+  // True when time is simulated (virtual clocks): work that would take wall-clock time in the
+  // background, such as the engine's search for a better plan, is done at once and
+  // deterministically instead, so a run's history does not depend on the machine's speed.
+  virtual bool simulated() const { return false; }
+
   // Runs the loop until there is nothing left to do or stop() is called.
   virtual void run() = 0;
   virtual void stop() = 0;

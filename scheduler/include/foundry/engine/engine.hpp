@@ -13,6 +13,7 @@
 #include <foundry/planner/planner.hpp>
 #include <foundry/protocol/run_spec.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -77,6 +78,19 @@ struct EngineOptions {
   double max_lag_warning_s = 60;
   // Called on the engine thread after each step attempt ends (progress display, tests).
   std::function<void(const std::string& run_id, const std::string& step_id, bool ok)> on_step_end;
+  // After an event's repair is put in force, the engine searches for a strictly better plan that
+  // keeps every started step (planner::improve) and puts it in force unless another plan came
+  // first (event `plan_improved`). With a wall clock the search runs on a worker thread for
+  // improve_budget_s seconds (0: off), so the engine never waits for it; under simulated time
+  // (Clock::simulated) it runs on the engine thread with improve_work_limit work units (0: off),
+  // so the same inputs always give the same plans and the same history.
+  double improve_budget_s = 1.0;
+  std::uint64_t improve_work_limit = 20000;
+  // Called on the engine thread when an improved plan is put in force: the problem, the plan it
+  // replaced and the new one (tests check both).
+  std::function<void(const planner::Problem& problem, const planner::Schedule& replaced,
+                     const planner::Schedule& improved)>
+      on_plan_improved;
 };
 
 // An operator or client asked for something impossible: unknown run/step/device, wrong state.
