@@ -25,7 +25,9 @@ inline std::filesystem::path foundryd_binary() { return std::filesystem::path(FO
 
 class FoundrydProcess {
  public:
-  explicit FoundrydProcess(std::vector<std::string> extra_args = {}) {
+  // `file_size_limit`: no file foundryd writes may grow past it (RLIMIT_FSIZE; see ServerProcess).
+  explicit FoundrydProcess(std::vector<std::string> extra_args = {},
+                           std::optional<std::uint64_t> file_size_limit = std::nullopt) {
     std::random_device random;
     dir_ = std::filesystem::temp_directory_path() / ("foundryd-test-" + std::to_string(::getpid()) + "-" +
                                                      std::to_string(random()));
@@ -40,6 +42,7 @@ class FoundrydProcess {
     }
     // A key pair that is not on the allow-list.
     write_key_pair(dir_ / "keys", "stranger", generate_key_pair());
+    if (file_size_limit) process_.limit_file_size(*file_size_limit);
     start(std::move(extra_args));
   }
 
@@ -53,6 +56,7 @@ class FoundrydProcess {
   // SIGTERM, wait; returns the wait status (or the one already collected).
   int stop() { return process_.stop(); }
   bool alive() const { return process_.alive(); }
+  bool lift_file_size_limit() { return process_.lift_file_size_limit(); }
 
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path db() const { return dir_ / "lab.db"; }

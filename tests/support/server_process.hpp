@@ -1,6 +1,8 @@
 // A server program started by an end-to-end test (foundryd): its output in a log file, ready once
 // it has written its ready file, stopped with SIGTERM. The foundryd fixtures of tests/service and
 // tests/cli differ in how they configure the service, not in how they run the process.
+// A file size limit (RLIMIT_FSIZE, set in the child before exec) fills its "disk"; the test lifts
+// it again from outside with prlimit(2), as an operator freeing space would.
 // Header-only: it reports start-up failures through GoogleTest, which the support library does
 // not link.
 #pragma once
@@ -8,13 +10,16 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,12 +36,29 @@ class ServerProcess {
   // Runs `argv` (argv[0] a path) with stdout and stderr in `log`, and waits up to 30 s for
   // `ready_file` to appear. A process that exits first, or is not ready in time, is a test
   // failure carrying the log; returns whether it is ready.
+  // No file the process writes may grow past `bytes` (soft limit; the hard limit stays). Call
+  // before start().
+  void limit_file_size(std::uint64_t bytes) { file_size_limit_ = bytes; }
+  // Lifts the soft file size limit of the running process to its hard limit; false if it fails.
+  bool lift_file_size_limit() {
+    rlimit current{};
+    if (pid_ <= 0 || ::prlimit(pid_, RLIMIT_FSIZE, nullptr, &current) != 0) return false;
+    rlimit lifted{current.rlim_max, current.rlim_max};
+    return ::prlimit(pid_, RLIMIT_FSIZE, &lifted, nullptr) == 0;
+  }
+
   bool start(std::vector<std::string> argv, const std::filesystem::path& ready_file, std::filesystem::path log) {
     log_ = std::move(log);
     pid_ = ::fork();
     if (pid_ == 0) {
       auto log_file = log_.string();
       if (!std::freopen(log_file.c_str(), "w", stdout) || !std::freopen(log_file.c_str(), "a", stderr)) ::_exit(126);
+      if (file_size_limit_) {
+        rlimit limit{};
+        ::getrlimit(RLIMIT_FSIZE, &limit);
+        limit.rlim_cur = static_cast<rlim_t>(*file_size_limit_);
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(125);
+      }
       std::vector<char*> pointers;
       for (auto& a : argv) pointers.push_back(a.data());
       pointers.push_back(nullptr);
@@ -79,6 +101,7 @@ class ServerProcess {
 
  private:
   std::filesystem::path log_;
+  std::optional<std::uint64_t> file_size_limit_;
   pid_t pid_ = -1;
   int status_ = 0;
 };

@@ -23,6 +23,8 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -38,13 +40,14 @@ using namespace foundry;
 namespace {
 
 // Exit codes, as the foundry CLI's (README.md) where they overlap.
-enum : int { kOk = 0, kFailure = 1, kUsage = 2, kBadInput = 3, kPluginError = 5, kStoreRefused = 6 };
+enum : int { kOk = 0, kFailure = 1, kUsage = 2, kBadInput = 3, kPluginError = 5, kStoreRefused = 6, kStorageFull = 7 };
 
 struct Options {
   std::string workcell, db, bind, stream_bind, keys, protocols, ready_file;
   bool virtual_time = false, force_recovery = false;
   std::size_t max_message_bytes = 4u << 20;
   int poll_ms = 20;
+  double storage_probe_s = 5;
 };
 
 class Fatal : public std::runtime_error {
@@ -157,6 +160,7 @@ int serve(const Options& options) {
   service_options.allow_list = keys / "allowed_clients";
   service_options.max_message_bytes = options.max_message_bytes;
   service_options.poll_interval_ms = options.poll_ms;
+  service_options.storage_probe_s = options.storage_probe_s;
   service_options.handler.protocols_dir =
       options.protocols.empty() ? fs::absolute(options.workcell).parent_path().parent_path() : fs::path(options.protocols);
   // Requests up to half the transport limit get a "too_large" reply rather than a dropped connection.
@@ -199,15 +203,32 @@ int serve(const Options& options) {
   if (!options.ready_file.empty()) write_ready_file(options.ready_file, *svc, service_options.server_keys);
 
   std::thread service_thread([&] { svc->run(); });
+  std::atomic<bool> engine_stopped{false};
   std::thread signal_thread([&] {
     int signal = 0;
     sigwait(&signals, &signal);
     spdlog::info("signal {}: stopping", signal);
     svc->stop();  // first the service (it may be waiting for the engine), then the engine
     service_thread.join();
-    clock->stop();
+    // Again until it is seen: a loop entered anew after a full disk (below) forgets an earlier stop.
+    while (!engine_stopped) {
+      clock->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
   });
-  clock->run();  // the engine thread
+  // The engine thread. A write that fails for want of room (store::StorageFull) ends only the
+  // timer or posted work it came from: the store has noted it is full, the engine starts nothing
+  // until it can write, and the service tells clients, probes and resumes (docs/api.md, "A full
+  // disk"). Any other exception still ends foundryd.
+  for (bool running = true; running;) {
+    try {
+      clock->run();
+      running = false;
+    } catch (const store::StorageFull& e) {
+      spdlog::debug("engine work stopped by a full disk: {}", e.what());  // the error was logged once already
+    }
+  }
+  engine_stopped = true;
   signal_thread.join();
   auto counters = svc->counters();
   svc.reset();
@@ -237,6 +258,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--poll-ms", options.poll_ms, "how often the store is checked for events no listener announced")
       ->capture_default_str();
+  app.add_option("--storage-probe-s", options.storage_probe_s,
+                 "while the database cannot be written (disk full), try a write this often (seconds)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--virtual-time", options.virtual_time, "run in virtual time (simulated fleets: days in seconds)");
   app.add_flag("--force-recovery", options.force_recovery,
                "start even if the database is damaged: keep it aside and go on with what SQLite can read");
@@ -251,6 +276,9 @@ int main(int argc, char** argv) {
   } catch (const Fatal& e) {
     std::cerr << "foundryd: " << e.what() << "\n";
     return e.code();
+  } catch (const store::StorageFull& e) {  // at start (recovery): once serving, a full disk pauses
+    std::cerr << "foundryd: " << e.what() << "\nfoundryd did not start: free space on the disk holding the database\n";
+    return kStorageFull;
   } catch (const std::exception& e) {
     std::cerr << "foundryd: " << e.what() << "\n";
     return kFailure;

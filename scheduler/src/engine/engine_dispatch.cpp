@@ -2,6 +2,8 @@
 // held nor stopping, its predecessors' minimum lags have passed, any back-off is over, and it is
 // the next step its device unit runs in the plan (shift-right when something runs late). Intent
 // is committed before the command is sent; the result is committed before anyone hears of it.
+// While the store cannot be written (a full disk) no step starts and results are held in memory
+// (not acknowledged, not published) until storage_resumed() commits them.
 #include "engine/engine_state.hpp"
 
 #include <foundry/engine/crash_point.hpp>
@@ -12,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace foundry::engine {
 
@@ -47,6 +50,7 @@ bool Engine::State::unit_ready(std::size_t i) {
 }
 
 void Engine::State::try_start(std::size_t i) {
+  if (storage_full()) return;  // storage_resumed() looks again
   LiveStep& s = steps[i];
   if (s.state != StepState::kWaiting || !s.in_plan || s.run->held || s.run->cancelling) return;
   const double now = clock.now();
@@ -84,28 +88,39 @@ void Engine::State::start(std::size_t i) {
     clock.cancel(*s.window_watch);
     s.window_watch.reset();
   }
+  const std::string& run_id = s.run->spec.run_id;
+  const int attempt = s.attempt + 1;
+  const std::string command_id = run_id + "/" + s.spec->id + "/" + std::to_string(attempt);
+  // Intent first: a StorageFull here leaves the step waiting as it was (storage_resumed() re-arms it).
+  store.step_started(run_id, s.spec->id, s.device, s.unit, attempt, command_id, now);
   s.state = StepState::kRunning;
   s.started = now;
-  s.attempt += 1;
+  s.attempt = attempt;
   s.reroute = false;
-  const std::string& run_id = s.run->spec.run_id;
-  s.command_id = run_id + "/" + s.spec->id + "/" + std::to_string(s.attempt);
-  store.step_started(run_id, s.spec->id, s.device, s.unit, s.attempt, s.command_id, now);
+  s.command_id = command_id;
   crash_point("after_intent");
   // A window broken anyway is recorded on the step and everything after it: never silent.
-  for (const auto& [p, dep] : s.preds) {
-    if (!dep->max_lag_s) continue;
-    const LiveStep& pred = steps[p];
-    double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
-    double late = now - ref - static_cast<double>(*dep->max_lag_s);
-    if (late > kTolerance) {
-      nlohmann::json detail = {{"predecessor", pred.spec->id},
-                               {"max_lag_s", *dep->max_lag_s},
-                               {"late_by_s", late},
-                               {"from", dep->from == Anchor::kStart ? "start" : "end"}};
-      spdlog::warn("{} started {:.0f} s after its window after '{}' closed", s.key(), late, pred.spec->id);
-      mark_violated(i, detail.dump());
+  try {
+    for (const auto& [p, dep] : s.preds) {
+      if (!dep->max_lag_s) continue;
+      const LiveStep& pred = steps[p];
+      double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+      double late = now - ref - static_cast<double>(*dep->max_lag_s);
+      if (late > kTolerance) {
+        nlohmann::json detail = {{"predecessor", pred.spec->id},
+                                 {"max_lag_s", *dep->max_lag_s},
+                                 {"late_by_s", late},
+                                 {"from", dep->from == Anchor::kStart ? "start" : "end"}};
+        spdlog::warn("{} started {:.0f} s after its window after '{}' closed", s.key(), late, pred.spec->id);
+        mark_violated(i, detail.dump());
+      }
     }
+  } catch (const store::StorageFull&) {
+    // The intent is on record but the command was not sent, and is not: the step waits again
+    // and its next attempt (a new key) starts once the store can be written, marked then.
+    s.state = StepState::kWaiting;
+    s.command_id.clear();
+    throw;
   }
   nlohmann::json params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
   if (!params.is_object()) params = nlohmann::json::object();
@@ -123,9 +138,32 @@ void Engine::State::start(std::size_t i) {
   check_plan();
 }
 
-void Engine::State::finish(std::size_t i, const CommandOutcome& outcome) {
+void Engine::State::finish(std::size_t i, const CommandOutcome& outcome, std::optional<double> ended_at) {
+  const double now = ended_at.value_or(clock.now());
+  if (storage_full()) return hold_result(i, outcome, now);
+  // If the first write fails for want of room nothing is committed: the step goes back to how it
+  // was, running, and its result waits. (A later write failing leaves the committed part acted
+  // on; storage_resumed() settles what follows from it.)
+  const LiveStep before = steps[i];
+  LiveRun& run = *before.run;
+  const auto run_before = std::make_tuple(run.held, run.held_for_device, run.cancelling, run.aborted, run.end_reason,
+                                          run.failed, run.finished);
+  const std::int64_t seq_before = store.last_event_seq();
+  try {
+    record_outcome(i, outcome, now);
+  } catch (const store::StorageFull&) {
+    if (store.last_event_seq() != seq_before) throw;
+    LiveStep& s = steps[i];
+    s = before;
+    s.timeout.reset();  // cancelled: the attempt is over, only its record waits
+    std::tie(run.held, run.held_for_device, run.cancelling, run.aborted, run.end_reason, run.failed, run.finished) =
+        run_before;
+    hold_result(i, outcome, now);
+  }
+}
+
+void Engine::State::record_outcome(std::size_t i, const CommandOutcome& outcome, double now) {
   LiveStep& s = steps[i];
-  const double now = clock.now();
   const std::string& run_id = s.run->spec.run_id;
   crash_point("before_result_commit");
   cancel_timeout(s);
@@ -160,6 +198,43 @@ void Engine::State::finish(std::size_t i, const CommandOutcome& outcome) {
     wake_dependents_and_unit(i);
   }
   check_plan();
+}
+
+void Engine::State::hold_result(std::size_t i, const CommandOutcome& outcome, double ended_at) {
+  LiveStep& s = steps[i];
+  cancel_timeout(s);  // the attempt is over; only its record waits
+  held_results.push_back({i, s.command_id, outcome, ended_at});
+  spdlog::warn("{} ended on {}; its {} is held in memory until the database can be written", s.key(), s.device,
+               outcome.ok ? "result" : "failure");
+}
+
+void Engine::storage_resumed() { state_->storage_resumed(); }
+
+void Engine::State::storage_resumed() {
+  if (storage_full()) return;
+  auto held = std::move(held_results);
+  held_results.clear();
+  for (const auto& h : held) {
+    const LiveStep& s = steps[h.step];
+    if (s.state != StepState::kRunning || s.command_id != h.command) continue;
+    finish(h.step, h.outcome, h.ended_at);  // held again if the store is full again
+  }
+  if (storage_full()) return;
+  // What a failed write may have left undone: a run whose last step ended, a plan not put in
+  // force, a timeout that could not be recorded, timers and window watches that found the store full.
+  for (auto& [id, run] : runs) finish_run_if_done(*run);
+  bool active = false;
+  for (const auto& [id, run] : runs) active = active || !run->finished;
+  if (active) replan("the database can be written again");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    LiveStep& s = steps[i];
+    if (s.run->finished) continue;
+    bool result_held = std::any_of(held_results.begin(), held_results.end(), [i](const HeldResult& h) { return h.step == i; });
+    if (s.state == StepState::kRunning && !s.timeout && !result_held) arm_timeout(i);
+    if (s.state != StepState::kWaiting) continue;
+    clock.post([this, i] { try_start(i); });
+    watch_windows(i);
+  }
 }
 
 void Engine::State::wake_dependents_and_unit(std::size_t i) {
@@ -262,6 +337,7 @@ std::string Engine::State::why_waiting(const LiveStep& s) const {
 }
 
 void Engine::State::window_check(std::size_t i, bool after_replan) {
+  if (storage_full()) return;  // storage_resumed() watches again
   LiveStep& s = steps[i];
   if (s.state != StepState::kWaiting || s.run->finished || s.run->cancelling) return;
   auto left = window_left(s);

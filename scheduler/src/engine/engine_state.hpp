@@ -122,7 +122,9 @@ struct Engine::State {
   void try_start(std::size_t i);
   bool unit_ready(std::size_t i);
   void start(std::size_t i);
-  void finish(std::size_t i, const CommandOutcome& outcome);
+  // `ended_at`: when the attempt ended, if earlier than now (a result held while storage was full).
+  void finish(std::size_t i, const CommandOutcome& outcome, std::optional<double> ended_at = std::nullopt);
+  void record_outcome(std::size_t i, const CommandOutcome& outcome, double now);
   void step_ended(std::size_t i);
   void wake_dependents_and_unit(std::size_t i);
   void finish_run_if_done(LiveRun& run);
@@ -131,6 +133,19 @@ struct Engine::State {
   std::optional<double> window_left(const LiveStep& s) const;
   std::string why_waiting(const LiveStep& s) const;
   void mark_violated(std::size_t i, const std::string& detail_json);
+
+  // --- a full disk (engine_dispatch.cpp): while the store cannot be written no step starts and a
+  // result that arrives waits here, neither acknowledged nor published, until storage_resumed().
+  struct HeldResult {
+    std::size_t step = 0;
+    std::string command;  // the attempt it ends
+    CommandOutcome outcome;
+    double ended_at = 0;
+  };
+  std::vector<HeldResult> held_results;
+  bool storage_full() const { return store.storage_status().full; }
+  void hold_result(std::size_t i, const CommandOutcome& outcome, double ended_at);
+  void storage_resumed();
 
   // --- timeouts (engine_timeouts.cpp)
   // Arms the running attempt's timeout (step_timeout_s after it started).

@@ -3,6 +3,9 @@
 #include <foundry/engine/clock.hpp>
 #include <foundry/model/workcell.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <map>
@@ -25,9 +28,27 @@ class EngineBackend final : public Backend {
       std::lock_guard lock(listener_mutex_);
       if (listener_) listener_(event.seq);
     });
+    // On the engine thread, when a write fails for want of room or one commits again.
+    store_.set_storage_listener([this](const store::StorageStatus& status) { storage_changed(status); });
   }
 
-  ~EngineBackend() override { store_.set_event_listener(nullptr); }
+  ~EngineBackend() override {
+    store_.set_event_listener(nullptr);
+    store_.set_storage_listener(nullptr);
+  }
+
+  store::StorageStatus storage() override {
+    std::lock_guard lock(storage_mutex_);
+    return storage_;
+  }
+
+  void try_writing_again() override {
+    if (probe_pending_.exchange(true)) return;  // one probe at a time, however slow the engine thread
+    clock_.post([this] {
+      probe_pending_ = false;
+      store_.try_writing_again();  // success reaches storage_changed()
+    });
+  }
 
   engine::SubmitResult submit(RunSpec run, const std::string& client_request_id) override {
     return on_engine([this, run = std::move(run), client_request_id]() mutable {
@@ -131,6 +152,27 @@ class EngineBackend final : public Backend {
     return future.get();
   }
 
+  // Logged once each way: the pause names the file and the reason and says what to do.
+  void storage_changed(const store::StorageStatus& status) {
+    double full_since = 0;
+    {
+      std::lock_guard lock(storage_mutex_);
+      full_since = storage_.since;
+      storage_ = status;
+    }
+    if (status.full) {
+      spdlog::error("{}. Execution paused: no step starts, and results that arrive are held until they can be "
+                    "committed; the API serves reads and refuses changes (storage_full). Free space on the disk "
+                    "holding the database (or raise the file size limit): foundryd resumes by itself.",
+                    status.message);
+      return;
+    }
+    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    spdlog::info("{}: the database can be written again after {:.0f} s; execution resumed", store_.file().string(),
+                 now - full_since);
+    clock_.post([this] { engine_.storage_resumed(); });
+  }
+
   engine::Engine& engine_;
   store::Store& store_;
   engine::Clock& clock_;
@@ -138,6 +180,9 @@ class EngineBackend final : public Backend {
   double timeout_;
   std::mutex listener_mutex_;
   std::function<void(std::int64_t)> listener_;
+  std::mutex storage_mutex_;
+  store::StorageStatus storage_;
+  std::atomic<bool> probe_pending_{false};
 };
 
 }  // namespace

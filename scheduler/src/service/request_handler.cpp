@@ -27,6 +27,9 @@ bool is_plain_name(const std::string& name) {
   });
 }
 
+// The request types that change something: refused while the database cannot be written.
+const std::set<std::string, std::less<>> kChanges = {"submit", "cancel", "hold", "resume", "ack", "device"};
+
 engine::OperatorChoice parse_choice(const std::string& choice) {
   if (choice == "retry") return engine::OperatorChoice::kRetry;
   if (choice == "skip") return engine::OperatorChoice::kSkip;
@@ -109,6 +112,22 @@ struct RequestHandler::Impl {
     return run;
   }
 
+  // "storage": "ok" or "full", and while full since when (wall-clock epoch seconds) and why.
+  void add_storage(json& reply) const {
+    auto status = backend.storage();
+    reply["storage"] = status.full ? "full" : "ok";
+    if (!status.full) return;
+    reply["storage_full_since"] = status.since;
+    reply["storage_message"] = status.message;
+  }
+
+  static ApiError storage_full(const std::string& message) {
+    return ApiError("storage_full", message +
+                                        ". foundryd has paused execution and refuses changes until it can write: free "
+                                        "space on the disk holding the database (or raise the file size limit); it "
+                                        "resumes by itself within seconds, then send this again");
+  }
+
   void require_run(const std::string& run_id) const {
     for (const auto& run : backend.runs())
       if (run.run_id == run_id) return;
@@ -118,13 +137,15 @@ struct RequestHandler::Impl {
   // --- request types -----------------------------------------------------------------------
 
   json hello(const json&, const Caller& caller, const std::string&) {
-    return {{"server", "foundryd"},
+    json reply = {{"server", "foundryd"},
             {"version", std::to_string(FOUNDRY_VERSION_MAJOR) + "." + std::to_string(FOUNDRY_VERSION_MINOR) + "." +
                             std::to_string(FOUNDRY_VERSION_PATCH)},
             {"api_version", kApiVersion},
             {"workcell", workcell.name},
             {"caller", {{"name", caller.name}, {"role", role_name(caller.role)}}},
             {"now", backend.now()}};
+    add_storage(reply);
+    return reply;
   }
 
   json submit(const json& request, const Caller& caller, const std::string& request_id) {
@@ -181,6 +202,7 @@ struct RequestHandler::Impl {
       result["step_counts"] = counts;
       if (optional_bool(request, "steps").value_or(true)) result["steps"] = steps;
       result["prompts"] = prompts;
+      add_storage(result);
       return result;
     }
     throw ApiError("not_found", "no run '" + run_id + "'");
@@ -191,7 +213,9 @@ struct RequestHandler::Impl {
     json runs = json::array();
     for (const auto& run : backend.runs())
       if (!state || run.state == *state) runs.push_back(run_to_json(run));
-    return {{"runs", runs}};
+    json reply = {{"runs", runs}};
+    add_storage(reply);
+    return reply;
   }
 
   std::string reason_of(const json& request, const Caller& caller, const char* verb) const {
@@ -337,6 +361,8 @@ struct RequestHandler::Impl {
       if (handler == handlers.end()) throw ApiError("unknown_type", "unknown request type '" + type + "'");
       if (!role_permits(caller.role, type))
         throw ApiError("unauthorised", "a " + std::string(role_name(caller.role)) + " may not send '" + type + "'");
+      if (kChanges.count(type))
+        if (auto storage = backend.storage(); storage.full) throw storage_full(storage.message);
       reply["result"] = (this->*(handler->second))(request, caller, request_id);
       reply["ok"] = true;
     } catch (const ApiError& e) {
@@ -347,6 +373,11 @@ struct RequestHandler::Impl {
         error["diagnostics"] = diagnostics;
       }
       reply["error"] = error;
+    } catch (const store::StorageFull& e) {
+      // The disk filled during this very change. A submit may have recorded its run before
+      // that: sent again with the same request id, it returns that run.
+      ApiError refused = storage_full(e.what());
+      reply["error"] = {{"code", refused.code()}, {"message", refused.what()}};
     } catch (const engine::InfeasibleRun& e) {
       reply["error"] = {{"code", "infeasible"}, {"message", e.what()}};
     } catch (const engine::EngineError& e) {

@@ -185,6 +185,9 @@ struct Service::Impl {
     std::array<zmq::pollitem_t, 2> items{zmq::pollitem_t{router.handle(), 0, ZMQ_POLLIN, 0},
                                          zmq::pollitem_t{wake_in.handle(), 0, ZMQ_POLLIN, 0}};
     auto next_poll = std::chrono::steady_clock::now();
+    auto next_probe = next_poll;
+    const auto probe_interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(options.storage_probe_s));
     while (!stopping) {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(options.poll_interval_ms));
       if (stopping) break;
@@ -204,6 +207,11 @@ struct Service::Impl {
           spdlog::error("publishing events failed (will retry): {}", e.what());
         }
         next_poll = now + std::chrono::milliseconds(options.poll_interval_ms);
+      }
+      // Paused on a full disk: the engine cannot tell when space returns, so we ask now and then.
+      if (now >= next_probe) {
+        if (backend.storage().full) backend.try_writing_again();
+        next_probe = now + probe_interval;
       }
     }
   }

@@ -26,25 +26,29 @@ bool cannot_grow(int extended_code) {
          extended_code == SQLITE_IOERR_SHMSIZE;
 }
 
-[[noreturn]] void throw_error(const std::string& file, const std::string& message, int extended_code) {
-  if (cannot_grow(extended_code))
-    throw StorageFull(file + ": the database cannot grow (disk full or file size limit): " + message +
-                      "; the change was rolled back, everything committed before is intact");
-  throw StoreError(file + ": " + message);
-}
 }  // namespace
+
+void SqliteDb::throw_error(const std::string& message, int extended_code) const {
+  if (cannot_grow(extended_code)) {
+    std::string what = file_ + ": the database cannot grow (disk full or file size limit): " + message +
+                       "; the change was rolled back, everything committed before is intact";
+    if (on_storage_full_) on_storage_full_(what);
+    throw StorageFull(what);
+  }
+  throw StoreError(file_ + ": " + message);
+}
 
 void SqliteDb::exec(const char* sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
-    throw_error(file_, message, sqlite3_extended_errcode(db_));
+    throw_error(message, sqlite3_extended_errcode(db_));
   }
 }
 
 void SqliteDb::fail(const std::string& what) const {
-  throw_error(file_, what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
+  throw_error(what + ": " + sqlite3_errmsg(db_), sqlite3_extended_errcode(db_));
 }
 
 Statement::Statement(SqliteDb& db, const char* sql) : db_(db) {
@@ -77,7 +81,10 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  db_.fail("statement failed");
+  std::string message = std::string("statement failed: ") + sqlite3_errmsg(db_.handle());
+  int code = sqlite3_extended_errcode(db_.handle());
+  sqlite3_reset(stmt_);  // (its return repeats the error; the code was read above)
+  db_.throw_error(message, code);
 }
 
 void Statement::run() {

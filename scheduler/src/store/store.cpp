@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <mutex>
 #include <set>
 
 namespace foundry::store {
@@ -118,7 +120,30 @@ struct Store::Impl {
   SqliteDb db;
   EventListener listener;
   std::vector<Event> uncommitted;  // appended in the open transaction, told after its commit
-  explicit Impl(const std::filesystem::path& p) : path(p), db(p.string()) {}
+  mutable std::mutex storage_mutex;  // storage is read by other threads (the service's status)
+  StorageStatus storage;
+  StorageListener storage_listener;
+  explicit Impl(const std::filesystem::path& p) : path(p), db(p.string()) {
+    db.on_storage_full([this](const std::string& message) { storage_changed(true, message); });
+  }
+
+  // A write failed for want of room (full) or one committed (not full): tell on a change only.
+  void storage_changed(bool full, const std::string& message) {
+    StorageStatus now;
+    {
+      std::lock_guard lock(storage_mutex);
+      if (storage.full == full) return;
+      storage.full = full;
+      storage.since = full ? std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() : 0;
+      storage.message = full ? message : "";
+      now = storage;
+    }
+    if (storage_listener) storage_listener(now);
+  }
+  bool storage_full() const {
+    std::lock_guard lock(storage_mutex);
+    return storage.full;
+  }
 
   void event(const std::string& run_id, const std::string& step_id, const std::string& kind,
              const std::string& detail, double t) {
@@ -142,6 +167,7 @@ class Change {
   Change& operator=(const Change&) = delete;
   void commit() {
     tx_.commit();
+    if (impl_.storage_full()) impl_.storage_changed(false, "");
     std::vector<Event> told;
     told.swap(impl_.uncommitted);
     if (impl_.listener)
@@ -218,6 +244,31 @@ Store::~Store() = default;
 const std::filesystem::path& Store::file() const { return impl_->path; }
 
 void Store::set_event_listener(EventListener listener) { impl_->listener = std::move(listener); }
+
+StorageStatus Store::storage_status() const {
+  std::lock_guard lock(impl_->storage_mutex);
+  return impl_->storage;
+}
+
+void Store::set_storage_listener(StorageListener listener) { impl_->storage_listener = std::move(listener); }
+
+bool Store::try_writing_again() {
+  if (!impl_->storage_full()) return true;
+  try {
+    // Room for real work, not one page: a write that failed half-way may have left just enough for
+    // a small one, and resuming on that would only fill up again at once. The table is made and
+    // dropped in the same transaction: nothing a reader could see, the pages stay free for later.
+    Transaction tx(impl_->db);
+    impl_->db.exec("CREATE TABLE foundry_storage_probe(b BLOB)");
+    impl_->db.exec(("INSERT INTO foundry_storage_probe VALUES (zeroblob(" + std::to_string(kStorageProbeBytes) + "))").c_str());
+    impl_->db.exec("DROP TABLE foundry_storage_probe");
+    tx.commit();
+  } catch (const StorageFull&) {
+    return false;
+  }
+  impl_->storage_changed(false, "");
+  return true;
+}
 
 void Store::create_run(const RunSpec& run, double t, const std::string& client_request_id, const std::string& spec_json) {
   auto& db = impl_->db;

@@ -26,6 +26,7 @@ CliExit exit_for(const client::ClientError& e) {
   if (code == "not_found" || code == "invalid_input" || code == "bad_field" || code == "missing_field")
     return CliExit(kExitBadInput, std::string("foundryd: ") + e.what());
   if (code == "infeasible") return CliExit(kExitInfeasible, std::string("foundryd: ") + e.what());
+  if (code == "storage_full") return CliExit(kExitStorage, std::string("foundryd: ") + e.what());  // says what to do
   if (code == "unauthorised")
     return CliExit(kExitFailure, std::string("foundryd: ") + e.what() +
                                      "\n  (this needs a staff key: use --as with a key the allow-list gives the staff role)");

@@ -54,8 +54,8 @@ bool local_service_present(const ServerOptions& options);
 
 // A connection to foundryd. Requests throw CliExit with an exit code and a message that says
 // what to do: kExitUnavailable when nothing answers, kExitBadInput for not_found/invalid_input/
-// bad_field, kExitInfeasible for infeasible, kExitFailure for the
-// rest (rejected, unauthorised).
+// bad_field, kExitInfeasible for infeasible, kExitStorage for storage_full (the database cannot
+// grow), kExitFailure for the rest (rejected, unauthorised).
 class ServerConnection {
  public:
   explicit ServerConnection(const ServerOptions& options);

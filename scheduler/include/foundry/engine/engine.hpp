@@ -136,6 +136,11 @@ class Engine {
   // Out of service: the device's waiting steps are replanned onto other devices of its type, or
   // their runs held when there are none. Back in service: the plan may use it again.
   void set_device_in_service(const std::string& device_id, bool in_service, const std::string& reason);
+  // The store could be written again after a StorageFull (a full disk). While it could not, no
+  // step started and each result that arrived was held in memory, neither acknowledged nor
+  // published; now those results are committed (with the times they arrived), the plan is
+  // repaired and waiting steps start again. Nothing to do if the store is still full.
+  void storage_resumed();
 
   std::vector<Prompt> prompts() const;
   // When would `run` finish if submitted now? Changes nothing.

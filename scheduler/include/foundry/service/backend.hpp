@@ -57,6 +57,13 @@ class Backend {
   // Results (finished steps) with seq > `after`, oldest first, at most `limit`.
   virtual std::vector<StepResult> results_after(std::int64_t after, int limit) = 0;
 
+  // Whether the database can be written (a full disk pauses execution: docs/api.md, "A full
+  // disk"). Thread-safe and quick: the service asks before every change and in each status.
+  virtual store::StorageStatus storage() { return {}; }
+  // While storage() is full: try a write in the background; storage() turns "ok" once one
+  // commits, and execution resumes by itself. The service calls this every few seconds.
+  virtual void try_writing_again() {}
+
   // Called (on any thread) after each event is committed, so the service can publish at once.
   // The default does nothing: the service then finds new events by asking events_after().
   virtual void on_event_committed(std::function<void(std::int64_t seq)> listener) { (void)listener; }

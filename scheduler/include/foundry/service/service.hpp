@@ -26,6 +26,8 @@ struct ServiceOptions {
   std::size_t max_message_bytes = 4u << 20;
   // How often new events are looked for in the store when no commit listener woke us (ms).
   int poll_interval_ms = 20;
+  // While the database cannot be written (a full disk), how often a write is tried (wall seconds).
+  double storage_probe_s = 5;
   HandlerOptions handler;
 };
 

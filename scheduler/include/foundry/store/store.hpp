@@ -97,6 +97,14 @@ class StorageFull : public StoreError {
   using StoreError::StoreError;
 };
 
+// Whether the database can be written. It turns "full" when a write fails with StorageFull and
+// "ok" again when a write commits (a probe, see try_writing_again()).
+struct StorageStatus {
+  bool full = false;
+  double since = 0;     // when it turned full: wall-clock seconds since the Unix epoch
+  std::string message;  // the StorageFull message: the file and SQLite's reason
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `file`: WAL journal, synchronous=FULL, schema
@@ -108,6 +116,17 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   static constexpr int kSchemaVersion = 2;
+
+  // Thread-safe: the status as of the last write attempt.
+  StorageStatus storage_status() const;
+  // Called on the writing thread each time the status changes (full, or writable again).
+  using StorageListener = std::function<void(const StorageStatus&)>;
+  void set_storage_listener(StorageListener listener);
+  // While full: a write of kStorageProbeBytes that leaves nothing behind but free pages (a table
+  // made, filled and dropped in one transaction), to learn whether the database can grow again.
+  // Returns whether it is writable (true when not full).
+  bool try_writing_again();
+  static constexpr int kStorageProbeBytes = 256 * 1024;
 
   // Called after each commit, once per event it appended, in order (the engine thread).
   using EventListener = std::function<void(const Event&)>;
