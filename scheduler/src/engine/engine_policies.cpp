@@ -37,6 +37,9 @@ void Engine::State::handle_failure(std::size_t i, const std::string& message, in
       nlohmann::json detail = {{"message", message}, {"attempt", s.attempt}, {"error_kind", error_kind},
                                {"retry", s.retries}, {"of", policy.retry_limit}, {"backoff_s", backoff}};
       store.step_requeued(s.run->spec.run_id, s.spec->id, "step_attempt_failed", detail.dump(), clock.now());
+      // The retry cannot start before the back-off ends: re-plan so its device goes to the next
+      // steps meanwhile (else they keep waiting behind it in the unit's order).
+      replan("retry of " + s.key() + " after a back-off");
       arm(i);
       return;
     }
