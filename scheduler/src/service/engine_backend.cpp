@@ -160,6 +160,10 @@ class EngineBackend final : public Backend {
       full_since = storage_.since;
       storage_ = status;
     }
+    // Time must not run on while nothing can be recorded: under a virtual clock it would jump from
+    // timer to timer (days) and break every time window; the disk is "outside work" we wait for.
+    if (status.full) clock_.begin_external_work();
+    else clock_.end_external_work();
     if (status.full) {
       spdlog::error("{}. Execution paused: no step starts, and results that arrive are held until they can be "
                     "committed; the API serves reads and refuses changes (storage_full). Free space on the disk "
