@@ -41,7 +41,7 @@ struct PlanOptions {
   // ~100 ms, and once more at the end with the result's objective. best_objective never goes
   // up from one call to the next. With threads > 1 it reports the best over all searches and is
   // never called by two threads at once. It should return quickly: the search waits for it.
-  std::function<void(const PlanProgress&)> progress;
+  std::function<void(const PlanProgress&)> progress = nullptr;
 };
 
 // Why no plan exists: a sentence, and the ids of the constraints at fault.
