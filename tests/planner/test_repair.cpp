@@ -24,7 +24,7 @@ Fixture planned(std::uint64_t seed) {
   Fixture f;
   f.problem = testing::generate_lab_problem(seed);
   PlanOptions o;
-  o.time_limit_s = 0.1;
+  o.work_limit = 20000;  // the same plan however fast the machine (a timed budget made another one under ASan)
   const PlanResult r = plan(f.problem, o);
   EXPECT_TRUE(r.schedule.has_value());
   if (r.schedule) f.schedule = *r.schedule;
@@ -53,7 +53,9 @@ void expect_repaired(const Fixture& f, const Problem& after, const PlanResult& r
 }
 
 TEST(Repair, StartedStepRunningLateShiftsWhatFollows) {
-  for (std::uint64_t seed : {1, 2, 3}) {
+  // Not seed 2: there the hour's delay closes two colony-picking windows on cp1 and the repair
+  // rightly proves that no plan exists.
+  for (std::uint64_t seed : {1, 3, 4}) {
     const Fixture f = planned(seed);
     Problem after = f.problem;
     // The step running at `now` with the latest start takes an hour longer than planned.
