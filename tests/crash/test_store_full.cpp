@@ -137,5 +137,60 @@ TEST(StoreFull, AFailedWriteLeavesTheConnectionCleanAndAProbeResumesWhenSpaceRet
   if (!HasFailure()) fs::remove_all(dir);
 }
 
+// Group commit on a full disk: the group that cannot be written is stored not at all (not its
+// first runs either), every group before it is stored whole, and groups commit again once the
+// limit is lifted.
+TEST(StoreFull, AWriteGroupThatCannotBeWrittenLeavesNothingOfItselfBehind) {
+  const fs::path dir = fs::temp_directory_path() / ("foundry-store-full-group-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path file = dir / "full.db";
+  auto store = Store::open(file);
+  std::vector<std::string> heard;
+  store->set_event_listener([&](const Event& e) {
+    if (e.kind == "run_created") heard.push_back(e.run_id);
+  });
+  std::vector<std::string> committed;
+  auto write_group = [&](int n) {
+    Store::WriteGroup group(*store);
+    std::vector<std::string> ids;
+    for (int k = 0; k < 4; ++k) {
+      ids.push_back("g" + std::to_string(n) + "-" + std::to_string(k));
+      store->create_run(run_of(ids.back()), 2.0 + n);
+    }
+    group.commit();
+    committed.insert(committed.end(), ids.begin(), ids.end());
+  };
+  {
+    FileSizeLimit limit(fs::file_size(file) + (fs::exists(file.string() + "-wal") ? fs::file_size(file.string() + "-wal") : 0) +
+                        64 * 1024);
+    bool failed = false;
+    for (int n = 0; n < 1000 && !failed; ++n) {
+      try {
+        write_group(n);
+      } catch (const StorageFull& e) {
+        failed = true;
+        EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+      }
+    }
+    ASSERT_TRUE(failed) << "the database never filled up";
+    EXPECT_TRUE(store->storage_status().full);
+    EXPECT_EQ(heard, committed) << "listeners heard of exactly the committed groups";
+    std::vector<std::string> stored;
+    for (const auto& r : store->runs()) stored.push_back(r.run_id);
+    EXPECT_EQ(stored, committed) << "a group is stored whole or not at all";
+    limit.lift();
+    EXPECT_TRUE(store->try_writing_again());
+  }
+  write_group(5000);
+  EXPECT_EQ(store->runs().size(), committed.size());
+  EXPECT_EQ(heard, committed);
+  store.reset();
+  EXPECT_EQ(testing::integrity_check(file.string()), "ok");
+  auto replay = testing::check_event_replay(file.string());
+  EXPECT_TRUE(replay.ok()) << replay.text();
+  if (!HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace foundry::store

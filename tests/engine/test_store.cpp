@@ -346,3 +346,57 @@ TEST_F(StoreTest, AnOfflineAbortCancelsTheRestOfTheRunInOneTransaction) {
   EXPECT_EQ(replayed.runs["r1"], "cancelled");
   for (const auto& s : store->steps("r1")) EXPECT_EQ((replayed.steps[{"r1", s.step_id}]), s.state) << s.step_id;
 }
+
+// Group commit: writes in a WriteGroup become visible (to another connection, and to listeners)
+// together at commit(), in order; a failed write fails the whole group, and nothing of it stays.
+TEST_F(StoreTest, AWriteGroupCommitsItsWritesTogetherAndTellsListenersAfterward) {
+  auto file = dir / "f.db";
+  auto store = Store::open(file);
+  auto run = sample_run();
+  StepSpec b = run.steps[0];
+  b.id = "b";
+  run.steps.push_back(b);
+  store->create_run(run, 1.0);
+  std::vector<std::string> heard;
+  store->set_event_listener([&](const foundry::store::Event& e) { heard.push_back(e.kind + ":" + e.step_id); });
+  {
+    Store::WriteGroup group(*store);
+    store->step_started("r1", "a", "dev1", 0, 1, "r1/a/1", 2.0);
+    store->step_started("r1", "b", "dev2", 0, 1, "r1/b/1", 2.0);
+    EXPECT_TRUE(heard.empty()) << "told before the commit";
+    EXPECT_EQ(query(file, "SELECT count(*) FROM events WHERE kind='step_started'"), "0\n")
+        << "another connection sees the group's writes before the commit";
+    group.commit();
+  }
+  EXPECT_EQ(heard, (std::vector<std::string>{"step_started:a", "step_started:b"}));
+  EXPECT_EQ(query(file, "SELECT step_id, state FROM steps ORDER BY step_id"), "a|running\nb|running\n");
+
+  // A group left without commit() stores nothing and tells nobody.
+  heard.clear();
+  {
+    Store::WriteGroup group(*store);
+    store->step_finished("r1", "a", "{}", {}, 3.0);
+  }
+  EXPECT_TRUE(heard.empty());
+  EXPECT_EQ(query(file, "SELECT state FROM steps WHERE step_id='a'"), "running\n");
+
+  // One failed write fails the group: the good write before it goes too, later writes and the
+  // commit throw, and the store takes single writes again afterwards.
+  {
+    Store::WriteGroup group(*store);
+    store->step_finished("r1", "a", "{}", {}, 4.0);
+    EXPECT_THROW(store->step_finished("r1", "nope", "{}", {}, 4.0), StoreError);
+    EXPECT_THROW(store->step_finished("r1", "b", "{}", {}, 4.0), StoreError);
+    EXPECT_THROW(group.commit(), StoreError);
+  }
+  EXPECT_TRUE(heard.empty());
+  EXPECT_EQ(query(file, "SELECT step_id, state FROM steps ORDER BY step_id"), "a|running\nb|running\n");
+  store->step_finished("r1", "a", "{}", {}, 5.0);
+  EXPECT_EQ(heard, (std::vector<std::string>{"step_finished:a"}));
+  {
+    Store::WriteGroup group(*store);
+    EXPECT_THROW({ Store::WriteGroup second(*store); }, StoreError) << "groups do not nest";
+  }
+  auto replayed = store->replay();
+  for (const auto& s : store->steps("r1")) EXPECT_EQ((replayed.steps[{"r1", s.step_id}]), s.state) << s.step_id;
+}

@@ -10,7 +10,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 
 namespace foundry::store {
@@ -120,6 +122,10 @@ struct Store::Impl {
   SqliteDb db;
   EventListener listener;
   std::vector<Event> uncommitted;  // appended in the open transaction, told after its commit
+  // The open WriteGroup's transaction, and the error that failed the group (rethrown by every
+  // later write in it), if one did.
+  std::optional<Transaction> group;
+  std::optional<std::pair<std::string, bool>> group_failure;  // message, whether StorageFull
   mutable std::mutex storage_mutex;  // storage is read by other threads (the service's status)
   StorageStatus storage;
   StorageListener storage_listener;
@@ -144,6 +150,19 @@ struct Store::Impl {
     std::lock_guard lock(storage_mutex);
     return storage.full;
   }
+  std::string storage_message() const {
+    std::lock_guard lock(storage_mutex);
+    return storage.message;
+  }
+
+  // After a commit: writable again if it was full, and the listener hears of every event.
+  void committed() {
+    if (storage_full()) storage_changed(false, "");
+    std::vector<Event> told;
+    told.swap(uncommitted);
+    if (listener)
+      for (const auto& e : told) listener(e);
+  }
 
   void event(const std::string& run_id, const std::string& step_id, const std::string& kind,
              const std::string& detail, double t) {
@@ -158,25 +177,42 @@ struct Store::Impl {
 
 namespace {
 
-// A write transaction whose events reach the listener only once it committed.
+// A write transaction whose events reach the listener only once it committed. Inside a
+// WriteGroup it opens no transaction of its own: its writes join the group's, which commits them.
 class Change {
  public:
-  explicit Change(Store::Impl& impl) : impl_(impl), tx_(impl.db) { impl_.uncommitted.clear(); }
-  ~Change() { impl_.uncommitted.clear(); }
+  explicit Change(Store::Impl& impl) : impl_(impl) {
+    if (impl_.group_failure) {
+      if (impl_.group_failure->second) throw StorageFull(impl_.group_failure->first);
+      throw StoreError(impl_.group_failure->first);
+    }
+    if (impl_.group) return;
+    tx_.emplace(impl_.db);
+    impl_.uncommitted.clear();
+  }
+  ~Change() {
+    if (!impl_.group) {
+      impl_.uncommitted.clear();
+    } else if (!committed_) {
+      // A write failed half-way: the group can no longer commit all it was given, nor part of it.
+      const bool full = std::uncaught_exceptions() > 0 && impl_.storage_full();
+      std::string message = full ? impl_.storage_message() : impl_.db.file() + ": a write of this group failed";
+      impl_.group_failure.emplace(std::move(message), full);
+    }
+  }
   Change(const Change&) = delete;
   Change& operator=(const Change&) = delete;
   void commit() {
-    tx_.commit();
-    if (impl_.storage_full()) impl_.storage_changed(false, "");
-    std::vector<Event> told;
-    told.swap(impl_.uncommitted);
-    if (impl_.listener)
-      for (const auto& e : told) impl_.listener(e);
+    committed_ = true;
+    if (!tx_) return;  // the group commits
+    tx_->commit();
+    impl_.committed();
   }
 
  private:
   Store::Impl& impl_;
-  Transaction tx_;
+  std::optional<Transaction> tx_;
+  bool committed_ = false;
 };
 
 // Rows touched by an UPDATE; a change to an unknown run or step is a bug in the caller.
@@ -268,6 +304,45 @@ bool Store::try_writing_again() {
   }
   impl_->storage_changed(false, "");
   return true;
+}
+
+Store::WriteGroup::WriteGroup(Store& store) : store_(store) {
+  Impl& impl = *store_.impl_;
+  if (impl.group) throw StoreError(impl.db.file() + ": a write group is open already (groups do not nest)");
+  impl.uncommitted.clear();
+  impl.group.emplace(impl.db);
+}
+
+Store::WriteGroup::~WriteGroup() {
+  if (done_) return;
+  Impl& impl = *store_.impl_;
+  impl.group.reset();  // rolls back
+  impl.group_failure.reset();
+  impl.uncommitted.clear();
+}
+
+void Store::WriteGroup::commit() {
+  Impl& impl = *store_.impl_;
+  if (impl.group_failure) {
+    std::string message = impl.group_failure->first;
+    bool full = impl.group_failure->second;
+    done_ = true;
+    impl.group.reset();
+    impl.group_failure.reset();
+    impl.uncommitted.clear();
+    if (full) throw StorageFull(message);
+    throw StoreError(message);
+  }
+  done_ = true;
+  try {
+    impl.group->commit();
+  } catch (...) {
+    impl.group.reset();
+    impl.uncommitted.clear();
+    throw;
+  }
+  impl.group.reset();
+  impl.committed();
 }
 
 void Store::create_run(const RunSpec& run, double t, const std::string& client_request_id, const std::string& spec_json) {

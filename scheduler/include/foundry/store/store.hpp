@@ -1,8 +1,8 @@
 // The durable store: runs (with their full RunSpec), steps with their states and times, an
 // append-only event log from which every state can be rebuilt, operator prompts, device service
 // state, and measurements, in one SQLite file (tables documented in docs/database.md).
-// Every state change is one transaction that also appends its event; listeners hear of an event
-// only after its transaction committed.
+// Every state change is one transaction that also appends its event (or joins a WriteGroup's);
+// listeners hear of an event only after its transaction committed.
 #pragma once
 
 #include <foundry/protocol/run_spec.hpp>
@@ -127,6 +127,26 @@ class Store {
   // Returns whether it is writable (true when not full).
   bool try_writing_again();
   static constexpr int kStorageProbeBytes = 256 * 1024;
+
+  // Group commit: the writes made while a WriteGroup lives share one transaction, so one fsync
+  // makes them all durable (the engine commits the intents of steps due at the same instant, and
+  // results that arrive together, this way). Each write still happens in order and checks what it
+  // checks alone; listeners hear of the group's events once commit() succeeded, in order. A write
+  // that throws inside a group (StorageFull, StoreError) fails the whole group: nothing of it is
+  // stored, later writes in it throw the same error, and commit() does too. Leaving the scope
+  // without commit() rolls back. One group at a time, on the writing thread.
+  class WriteGroup {
+   public:
+    explicit WriteGroup(Store& store);
+    ~WriteGroup();
+    WriteGroup(const WriteGroup&) = delete;
+    WriteGroup& operator=(const WriteGroup&) = delete;
+    void commit();
+
+   private:
+    Store& store_;
+    bool done_ = false;
+  };
 
   // Called after each commit, once per event it appended, in order (the engine thread).
   using EventListener = std::function<void(const Event&)>;
