@@ -6,6 +6,7 @@
 
 #include "planner/compiled_problem.hpp"
 #include "planner/job_shop_tabu.hpp"
+#include "planner/pinned_search.hpp"
 #include "planner/plan_check.hpp"
 #include "planner/priority_search.hpp"
 #include "planner/schedule_builder.hpp"
@@ -24,6 +25,8 @@
 
 namespace foundry::planner {
 namespace {
+
+using detail::PinnedPlacement;
 
 // Steps that can only use one device of capacity 1 queue on it: their total duration, plus the
 // earliest any of them can start and the least that must follow any of them, bounds the makespan.
@@ -86,6 +89,8 @@ PlanResult solve(const Problem& problem, const PlanOptions& options, const std::
 
 PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
                                Time now, const PlanOptions& options);
+std::optional<Schedule> repair_pinned_first(const Problem& problem, const Problem& previous_problem,
+                                            const Schedule& previous, Time now, const PlanOptions& options);
 
 // A portfolio: options.threads independent searches with derived seeds (search k gets seed
 // options.seed + 7919 k, so search 0 is the single-thread search); the best plan wins, ties to
@@ -193,6 +198,13 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
     result.seconds_total = clock.elapsed();
     return result;
   }
+  // The local repair tried and gave up: the steps tied to started steps are placed together
+  // first (what a local repair and the full pass, one step or job at a time, may never find).
+  bool tried_pinned = false;
+  if (!local && st.loaded) {
+    local = repair_pinned_first(problem, previous_problem, previous, now, options);
+    tried_pinned = true;
+  }
   if (local && options.time_limit_s <= 0 && options.work_limit == 0) {
     PlanResult result;
     result.schedule = std::move(local);
@@ -203,6 +215,9 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
     return local ? repair_from_scratch(problem, problem, *local, now, o)
                  : repair_from_scratch(problem, previous_problem, previous, now, o);
   });
+  if (!local && !full.schedule && !tried_pinned && full.infeasibility &&
+      full.infeasibility->reason.rfind("no plan exists", 0) != 0)
+    local = repair_pinned_first(problem, previous_problem, previous, now, options);
   if (local && (!full.schedule || local->objective_value < full.schedule->objective_value)) {
     full.schedule = std::move(local);
     full.infeasibility.reset();
@@ -213,8 +228,11 @@ PlanResult repair(const Problem& problem, const Problem& previous_problem, const
 
 namespace {
 
-PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
-                               Time now, const PlanOptions& options) {
+// The problem repair's full pass solves: every step `previous` started before `now` frozen where
+// it is, and "not before now" as a milestone "(now)" frozen at `now` (the last step) that every
+// unstarted step follows. `keys`: the previous plan's starts as first priorities.
+Problem started_steps_frozen(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
+                             Time now, std::vector<double>& keys) {
   std::unordered_map<std::string, const Assignment*> before;
   for (const Assignment& a : previous.assignments)
     if (a.step < previous_problem.steps.size()) before[previous_problem.steps[a.step].id] = &a;
@@ -224,7 +242,7 @@ PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_p
   // "Not before now" is a milestone frozen at `now` that every unstarted step follows.
   Problem q = problem;
   const std::size_t now_step = q.steps.size();
-  std::vector<double> keys(now_step + 1, std::numeric_limits<double>::quiet_NaN());
+  keys.assign(now_step + 1, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t s = 0; s < now_step; ++s) {
     Step& step = q.steps[s];
     auto it = before.find(step.id);
@@ -250,10 +268,45 @@ PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_p
   q.steps.push_back(milestone);
   q.jobs.push_back({"(now)", 0, 0, std::nullopt, {now_step}});
   keys[now_step] = static_cast<double>(now);
+  return q;
+}
 
+PlanResult repair_from_scratch(const Problem& problem, const Problem& previous_problem, const Schedule& previous,
+                               Time now, const PlanOptions& options) {
+  std::vector<double> keys;
+  const Problem q = started_steps_frozen(problem, previous_problem, previous, now, keys);
   PlanResult result = solve(q, options, &keys);
   if (result.schedule) result.schedule->assignments.pop_back();
   return result;
+}
+
+// Work units for the search over the pinned steps (see pinned_search.hpp).
+constexpr std::uint64_t kPinnedWorkLimit = 20'000'000;
+
+// The pinned steps (those the started steps bound: see pinned_search.hpp) placed together by a
+// depth-first search, then frozen there while the schedule generator places the rest, in the
+// previous plan's order. The plan only after the planner's own full check; nullopt otherwise.
+std::optional<Schedule> repair_pinned_first(const Problem& problem, const Problem& previous_problem,
+                                            const Schedule& previous, Time now, const PlanOptions& options) {
+  std::vector<double> keys;
+  Problem q = started_steps_frozen(problem, previous_problem, previous, now, keys);
+  PinnedPlacement pinned;
+  {
+    const detail::CompiledProblem c = detail::compile(q);
+    if (!c.impossible.empty()) return std::nullopt;
+    pinned = detail::place_pinned_steps(c, kPinnedWorkLimit);
+  }
+  if (pinned.status != PinnedPlacement::Status::kPlaced) return std::nullopt;
+  for (std::size_t k = 0; k < pinned.steps.size(); ++k) q.steps[pinned.steps[k]].frozen = pinned.at[k];
+  PlanOptions rest = options;
+  rest.time_limit_s = 0;
+  rest.work_limit = 0;
+  rest.threads = 1;
+  PlanResult result = solve(q, rest, &keys);
+  if (!result.schedule) return std::nullopt;
+  result.schedule->assignments.pop_back();
+  if (detail::first_violation(problem, *result.schedule)) return std::nullopt;
+  return std::move(result.schedule);
 }
 
 }  // namespace

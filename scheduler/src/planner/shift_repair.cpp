@@ -1059,6 +1059,7 @@ std::optional<Schedule> shift_repair(const Problem& problem, const Problem& prev
     s.gave_up = "the event changed more than timings (steps added, multi-resource steps, ...)";
     return std::nullopt;
   }
+  s.loaded = true;
   if (!repair.run()) return std::nullopt;
   return repair.result(objective);
 }

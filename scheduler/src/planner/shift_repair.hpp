@@ -24,6 +24,7 @@ struct ShiftRepairStats {
   std::uint64_t packing_work = 0;   // gap searches those packings and the proofs took
   std::uint64_t postponed = 0;      // jobs started later as a whole (the last resort)
   std::uint64_t rivals_together = 0;  // jobs re-placed together with those they took turns evicting
+  bool loaded = false;        // the event changed only timings: the local repair applied (and ran)
   const char* gave_up = "";   // why no plan came out (empty when one did)
   bool proven = false;        // no plan exists at all: `reason` and `culprits` say why
   std::string reason;
