@@ -2,6 +2,8 @@
 // through a real plugin in virtual time, and what lands in the store.
 #include "test_engine_fixture.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 
 using namespace foundry;
@@ -96,4 +98,44 @@ TEST_F(ExecutorTest, AMissedDeadlineIsReportedButTheRunStillCompletes) {
   EXPECT_EQ(run_state("late"), "done");
   EXPECT_EQ(count(kinds("late"), "deadline_missed"), 1);
   EXPECT_EQ(count(kinds("in-time"), "deadline_missed"), 0);
+}
+
+// Group commit: steps found ready at one instant have their intents committed in one transaction
+// before any command goes out, and results that arrive at one instant are committed together
+// before anyone hears of them. Seen from another connection at the moment the first event of a
+// round is told: the whole round is on disk already (step by step, only the first would be).
+TEST_F(ExecutorTest, StepsDueTogetherShareOneCommitForIntentsAndOneForResults) {
+  workcell = test::test_workcell(2, 2);  // four units
+  open();
+  std::map<std::string, std::vector<int>> visible_when_first_told;  // kind -> committed rows seen
+  std::string last_kind;
+  store->set_event_listener([&](const store::Event& e) {
+    if (e.kind != "step_started" && e.kind != "step_finished") return;
+    if (e.kind == last_kind) return;  // only the first of a round
+    last_kind = e.kind;
+    sqlite3* other = nullptr;
+    sqlite3_open_v2(db.c_str(), &other, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(other, "SELECT count(*) FROM events WHERE kind=?1", -1, &q, nullptr);
+    sqlite3_bind_text(q, 1, e.kind.c_str(), -1, SQLITE_TRANSIENT);
+    int rows = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    sqlite3_close(other);
+    visible_when_first_told[e.kind].push_back(rows);
+  });
+  engine->submit(run_of("round", {step("v1", "work", 600), step("v2", "work", 600), step("v3", "work", 600),
+                                  step("v4", "work", 600)}));
+  clock->run();
+  store->set_event_listener(nullptr);
+  auto s = steps_of("round");
+  for (auto& [id, row] : s) {
+    EXPECT_EQ(row.state, "done") << id;
+    ASSERT_TRUE(row.started_at && row.finished_at) << id;
+    EXPECT_EQ(*row.started_at, *s["v1"].started_at) << id << " did not start with the others";
+    EXPECT_EQ(*row.finished_at, *s["v1"].finished_at) << id;
+  }
+  EXPECT_EQ(visible_when_first_told["step_started"], std::vector<int>{4}) << "the 4 intents were not one transaction";
+  EXPECT_EQ(visible_when_first_told["step_finished"], std::vector<int>{4}) << "the 4 results were not one transaction";
+  EXPECT_EQ(store->measurements("round").size(), 4u);
+  expect_log_replays();
 }

@@ -2,6 +2,8 @@
 // held nor stopping, its predecessors' minimum lags have passed, any back-off is over, and it is
 // the next step its device unit runs in the plan (shift-right when something runs late). Intent
 // is committed before the command is sent; the result is committed before anyone hears of it.
+// Group commit: steps found ready at one instant (a sampling round) start together, their intents
+// in one transaction; results that arrive at one instant are committed in one transaction too.
 // While the store cannot be written (a full disk) no step starts and results are held in memory
 // (not acknowledged, not published) until storage_resumed() commits them.
 #include "engine/engine_state.hpp"
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <tuple>
+#include <utility>
 
 namespace foundry::engine {
 
@@ -74,83 +77,201 @@ void Engine::State::try_start(std::size_t i) {
     return;
   }
   if (!unit_ready(i)) return;  // re-checked when the unit's previous step ends
-  start(i);
+  if (collecting) {
+    collecting->push_back(i);  // start_due() checking its steps again
+    return;
+  }
+  if (std::find(due.begin(), due.end(), i) != due.end()) return;
+  due.push_back(i);
+  // Behind every timer already due at this instant (a timer at `now` runs after them), so a
+  // whole sampling round is in `due` when it runs.
+  if (due.size() == 1)
+    due_timer = clock.call_at(clock.now(), [this] {
+      due_timer.reset();
+      start_due();
+    });
 }
 
-void Engine::State::start(std::size_t i) {
-  LiveStep& s = steps[i];
+void Engine::State::start_due() {
+  std::vector<std::size_t> ready;
+  {
+    auto queued = std::exchange(due, {});
+    collecting = &ready;
+    // Anything may have changed since each was queued (a hold, a replan, a device out): the same
+    // checks again, and what no longer passes them is woken again by whatever changed.
+    for (std::size_t i : queued) {
+      try {
+        try_start(i);
+      } catch (...) {
+        collecting = nullptr;
+        throw;
+      }
+    }
+    collecting = nullptr;
+  }
+  if (!ready.empty()) start(ready);
+}
+
+void Engine::State::start(const std::vector<std::size_t>& ready) {
   const double now = clock.now();
-  if (s.timer) {
-    clock.cancel(*s.timer);
-    s.timer.reset();
-  }
-  if (s.window_watch) {
-    clock.cancel(*s.window_watch);
-    s.window_watch.reset();
-  }
-  const std::string& run_id = s.run->spec.run_id;
-  const int attempt = s.attempt + 1;
-  const std::string command_id = run_id + "/" + s.spec->id + "/" + std::to_string(attempt);
-  // Intent first: a StorageFull here leaves the step waiting as it was (storage_resumed() re-arms it).
-  store.step_started(run_id, s.spec->id, s.device, s.unit, attempt, command_id, now);
-  s.state = StepState::kRunning;
-  s.started = now;
-  s.attempt = attempt;
-  s.reroute = false;
-  s.command_id = command_id;
-  crash_point("after_intent");
-  // A window broken anyway is recorded on the step and everything after it: never silent.
-  try {
-    for (const auto& [p, dep] : s.preds) {
-      if (!dep->max_lag_s) continue;
-      const LiveStep& pred = steps[p];
-      double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
-      double late = now - ref - static_cast<double>(*dep->max_lag_s);
-      if (late > kTolerance) {
+  // Intents first, all in one transaction (group commit: one fsync for a round of samples), and
+  // memory only once they are on record: a StorageFull leaves every step waiting as it was
+  // (storage_resumed() wakes them). A window broken anyway is recorded on the step and on
+  // everything after it, in the same transaction: never silent.
+  std::vector<std::pair<std::size_t, std::string>> marks;
+  {
+    store::Store::WriteGroup group(store);
+    for (std::size_t i : ready) {
+      const LiveStep& s = steps[i];
+      const std::string& run_id = s.run->spec.run_id;
+      const int attempt = s.attempt + 1;
+      store.step_started(run_id, s.spec->id, s.device, s.unit, attempt, command_id_of(s, attempt), now);
+      for (const auto& [p, dep] : s.preds) {
+        if (!dep->max_lag_s) continue;
+        const LiveStep& pred = steps[p];
+        double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
+        double late = now - ref - static_cast<double>(*dep->max_lag_s);
+        if (late <= kTolerance) continue;
         nlohmann::json detail = {{"predecessor", pred.spec->id},
                                  {"max_lag_s", *dep->max_lag_s},
                                  {"late_by_s", late},
                                  {"from", dep->from == Anchor::kStart ? "start" : "end"}};
         spdlog::warn("{} started {:.0f} s after its window after '{}' closed", s.key(), late, pred.spec->id);
-        mark_violated(i, detail.dump());
+        for (auto& mark : violation_marks(i, detail.dump())) {
+          store.mark_constraint_violated(steps[mark.first].run->spec.run_id, steps[mark.first].spec->id, mark.second, now);
+          marks.push_back(std::move(mark));
+        }
       }
     }
-  } catch (const store::StorageFull&) {
-    // The intent is on record but the command was not sent, and is not: the step waits again
-    // and its next attempt (a new key) starts once the store can be written, marked then.
-    s.state = StepState::kWaiting;
-    s.command_id.clear();
-    throw;
+    group.commit();
   }
-  nlohmann::json params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
-  if (!params.is_object()) params = nlohmann::json::object();
-  params["duration_s"] = s.spec->duration_s;  // the planned duration, so simulators follow the plan
-  CommandRequest request{s.command_id, s.command_id, s.spec->operation, params.dump(), s.unit};
-  for (std::size_t d : s.dependents) clock.post([this, d] { try_start(d); });  // anchored on my start
-  for (std::size_t d : s.dependents) watch_windows(d);
-  std::string command = s.command_id;
-  arm_timeout(i);  // before execute: a refusal up front ends the attempt (and the timer) at once
-  fleet.session(s.device).execute(request, nullptr, [this, i, command](const CommandOutcome& outcome) {
-    if (steps[i].state != StepState::kRunning || steps[i].command_id != command) return;  // stale
-    finish(i, outcome);
-  });
-  crash_point("after_dispatch");
+  for (std::size_t i : ready) {
+    LiveStep& s = steps[i];
+    for (auto* t : {&s.timer, &s.window_watch})
+      if (*t) {
+        clock.cancel(**t);
+        t->reset();
+      }
+    s.attempt += 1;
+    s.command_id = command_id_of(s, s.attempt);
+    s.state = StepState::kRunning;
+    s.started = now;
+    s.reroute = false;
+  }
+  for (const auto& mark : marks) steps[mark.first].violated = true;
+  crash_point("after_intent");
+  for (std::size_t i : ready) {
+    LiveStep& s = steps[i];
+    if (s.state != StepState::kRunning) continue;  // an earlier command in this round failed at once and replanned
+    nlohmann::json params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
+    if (!params.is_object()) params = nlohmann::json::object();
+    params["duration_s"] = s.spec->duration_s;  // the planned duration, so simulators follow the plan
+    CommandRequest request{s.command_id, s.command_id, s.spec->operation, params.dump(), s.unit};
+    for (std::size_t d : s.dependents) clock.post([this, d] { try_start(d); });  // anchored on my start
+    for (std::size_t d : s.dependents) watch_windows(d);
+    std::string command = s.command_id;
+    arm_timeout(i);  // before execute: a refusal up front ends the attempt (and the timer) at once
+    fleet.session(s.device).execute(request, nullptr, [this, i, command](const CommandOutcome& outcome) {
+      result_arrived(i, command, outcome);
+    });
+    crash_point("after_dispatch");
+  }
   check_plan();
+}
+
+std::string Engine::State::command_id_of(const LiveStep& s, int attempt) {
+  return s.run->spec.run_id + "/" + s.spec->id + "/" + std::to_string(attempt);
+}
+
+void Engine::State::result_arrived(std::size_t i, const std::string& command, const CommandOutcome& outcome) {
+  arrived.push_back({i, command, outcome, clock.now()});
+  // Results that arrive at the same instant (a sampling round ending) are committed together.
+  if (arrived.size() == 1)
+    arrived_timer = clock.call_at(clock.now(), [this] {
+      arrived_timer.reset();
+      record_arrived();
+    });
+}
+
+void Engine::State::record_arrived() {
+  auto results = std::exchange(arrived, {});
+  record_results(results);
+}
+
+void Engine::State::record_results(const std::vector<ResultArrival>& results) {
+  std::vector<ResultArrival> live;
+  for (const ResultArrival& r : results)
+    if (steps[r.step].state == StepState::kRunning && steps[r.step].command_id == r.command) live.push_back(r);  // else stale
+  if (live.empty()) return;
+  if (storage_full()) {
+    for (const ResultArrival& r : live) hold_result(r.step, r.outcome, r.ended_at);
+    return;
+  }
+  // Every result first, in one transaction (group commit), before anyone hears of it and before
+  // memory moves on; if it cannot be written, nothing has changed and every result waits.
+  std::vector<const ResultArrival*> succeeded;
+  for (const ResultArrival& r : live)
+    if (r.outcome.ok) succeeded.push_back(&r);
+  if (!succeeded.empty()) {
+    crash_point("before_result_commit");
+    try {
+      store::Store::WriteGroup group(store);
+      for (const ResultArrival* r : succeeded) {
+        const LiveStep& s = steps[r->step];
+        store.step_finished(s.run->spec.run_id, s.spec->id, r->outcome.result_json, measurements_of(s, r->outcome, r->ended_at),
+                            r->ended_at);
+      }
+      group.commit();
+    } catch (const store::StorageFull&) {
+      for (const ResultArrival& r : live) hold_result(r.step, r.outcome, r.ended_at);
+      return;
+    }
+  }
+  for (const ResultArrival* r : succeeded) {
+    LiveStep& s = steps[r->step];
+    cancel_timeout(s);
+    s.ended = r->ended_at;
+    s.state = StepState::kDone;
+    if (options.on_step_end) options.on_step_end(s.run->spec.run_id, s.spec->id, true);
+    step_ended(r->step);
+  }
+  // Failures one at a time: each decides under its policy what follows, and may re-plan.
+  for (const ResultArrival& r : live)
+    if (!r.outcome.ok && steps[r.step].state == StepState::kRunning && steps[r.step].command_id == r.command)
+      finish(r.step, r.outcome, r.ended_at);
+  check_plan();
+}
+
+std::vector<store::Measurement> Engine::State::measurements_of(const LiveStep& s, const CommandOutcome& outcome, double t) const {
+  std::vector<store::Measurement> measurements;
+  auto result = nlohmann::json::parse(outcome.result_json, nullptr, false);
+  if (!result.is_object() || !result.contains("measurements") || !result["measurements"].is_array()) return measurements;
+  for (const auto& m : result["measurements"]) {
+    if (!m.is_object() || !m.contains("name") || !m.contains("value") || !m["value"].is_number() || !m["name"].is_string())
+      continue;
+    std::string sample = m.contains("sample") && m["sample"].is_string() ? m["sample"].get<std::string>() : "";
+    std::string unit = m.contains("unit") && m["unit"].is_string() ? m["unit"].get<std::string>() : "";
+    measurements.push_back({s.run->spec.run_id, s.spec->id, s.device, m["name"].get<std::string>(), m["value"].get<double>(),
+                            unit, sample, t, s.violated});
+  }
+  return measurements;
 }
 
 void Engine::State::finish(std::size_t i, const CommandOutcome& outcome, std::optional<double> ended_at) {
   const double now = ended_at.value_or(clock.now());
+  if (outcome.ok) return record_results({{i, steps[i].command_id, outcome, now}});
   if (storage_full()) return hold_result(i, outcome, now);
-  // If the first write fails for want of room nothing is committed: the step goes back to how it
-  // was, running, and its result waits. (A later write failing leaves the committed part acted
-  // on; storage_resumed() settles what follows from it.)
+  // A failure's policy changes memory as it writes. If its first write fails for want of room
+  // nothing is committed: the step goes back to how it was, running, and its failure waits. (A
+  // later write failing leaves the committed part acted on; storage_resumed() settles what
+  // follows from it.)
   const LiveStep before = steps[i];
   LiveRun& run = *before.run;
   const auto run_before = std::make_tuple(run.held, run.held_for_device, run.cancelling, run.aborted, run.end_reason,
                                           run.failed, run.finished);
   const std::int64_t seq_before = store.last_event_seq();
   try {
-    record_outcome(i, outcome, now);
+    record_failure(i, outcome, now);
   } catch (const store::StorageFull&) {
     if (store.last_event_seq() != seq_before) throw;
     LiveStep& s = steps[i];
@@ -162,31 +283,13 @@ void Engine::State::finish(std::size_t i, const CommandOutcome& outcome, std::op
   }
 }
 
-void Engine::State::record_outcome(std::size_t i, const CommandOutcome& outcome, double now) {
+void Engine::State::record_failure(std::size_t i, const CommandOutcome& outcome, double now) {
   LiveStep& s = steps[i];
   const std::string& run_id = s.run->spec.run_id;
   crash_point("before_result_commit");
   cancel_timeout(s);
   s.ended = now;
-  if (outcome.ok) {
-    std::vector<store::Measurement> measurements;
-    auto result = nlohmann::json::parse(outcome.result_json, nullptr, false);
-    if (result.is_object() && result.contains("measurements") && result["measurements"].is_array()) {
-      for (const auto& m : result["measurements"]) {
-        if (!m.is_object() || !m.contains("name") || !m.contains("value") || !m["value"].is_number() ||
-            !m["name"].is_string())
-          continue;
-        std::string sample = m.contains("sample") && m["sample"].is_string() ? m["sample"].get<std::string>() : "";
-        std::string unit = m.contains("unit") && m["unit"].is_string() ? m["unit"].get<std::string>() : "";
-        measurements.push_back({run_id, s.spec->id, s.device, m["name"].get<std::string>(), m["value"].get<double>(),
-                                unit, sample, now, s.violated});
-      }
-    }
-    store.step_finished(run_id, s.spec->id, outcome.result_json, measurements, now);
-    s.state = StepState::kDone;
-    if (options.on_step_end) options.on_step_end(run_id, s.spec->id, true);
-    step_ended(i);
-  } else if (s.run->cancelling) {
+  if (s.run->cancelling) {
     store.step_cancelled(run_id, s.spec->id, "run stopped: " + outcome.message, now);
     s.state = StepState::kCancelled;
     if (options.on_step_end) options.on_step_end(run_id, s.spec->id, false);
@@ -212,13 +315,8 @@ void Engine::storage_resumed() { state_->storage_resumed(); }
 
 void Engine::State::storage_resumed() {
   if (storage_full()) return;
-  auto held = std::move(held_results);
-  held_results.clear();
-  for (const auto& h : held) {
-    const LiveStep& s = steps[h.step];
-    if (s.state != StepState::kRunning || s.command_id != h.command) continue;
-    finish(h.step, h.outcome, h.ended_at);  // held again if the store is full again
-  }
+  auto held = std::exchange(held_results, {});
+  record_results(held);  // held again if the store is full again
   if (storage_full()) return;
   // What a failed write may have left undone: a run whose last step ended, a plan not put in
   // force, a timeout that could not be recorded, timers and window watches that found the store full.
@@ -229,7 +327,7 @@ void Engine::State::storage_resumed() {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     LiveStep& s = steps[i];
     if (s.run->finished) continue;
-    bool result_held = std::any_of(held_results.begin(), held_results.end(), [i](const HeldResult& h) { return h.step == i; });
+    bool result_held = std::any_of(held_results.begin(), held_results.end(), [i](const ResultArrival& h) { return h.step == i; });
     if (s.state == StepState::kRunning && !s.timeout && !result_held) arm_timeout(i);
     if (s.state != StepState::kWaiting) continue;
     clock.post([this, i] { try_start(i); });
@@ -340,6 +438,8 @@ void Engine::State::window_check(std::size_t i, bool after_replan) {
   if (storage_full()) return;  // storage_resumed() watches again
   LiveStep& s = steps[i];
   if (s.state != StepState::kWaiting || s.run->finished || s.run->cancelling) return;
+  // Found ready at this instant: it starts with the others due now (start_due()), late or not.
+  if (std::find(due.begin(), due.end(), i) != due.end()) return;
   auto left = window_left(s);
   if (!left) return;
   const double now = clock.now();
@@ -392,25 +492,27 @@ void Engine::State::window_check(std::size_t i, bool after_replan) {
   hold_step(i, what, {"retry", "skip", "abort"});
 }
 
-void Engine::State::mark_violated(std::size_t i, const std::string& detail_json) {
+std::vector<std::pair<std::size_t, std::string>> Engine::State::violation_marks(std::size_t i,
+                                                                               const std::string& detail_json) const {
   // The step and everything downstream of it (its sample's later data) carry the mark.
+  std::vector<std::pair<std::size_t, std::string>> marks;
   std::vector<std::size_t> todo = {i};
   std::set<std::size_t> seen;
   while (!todo.empty()) {
     std::size_t k = todo.back();
     todo.pop_back();
     if (!seen.insert(k).second) continue;
-    LiveStep& s = steps[k];
+    const LiveStep& s = steps[k];
     if (k != i && terminal(s.state)) continue;  // ran before (e.g. an earlier attempt's data)
-    s.violated = true;
     nlohmann::json detail = nlohmann::json::parse(detail_json, nullptr, false);
     if (!detail.is_object()) detail = nlohmann::json::object();
     if (k != i) detail = {{"because_of", steps[i].spec->id}};
     auto params = nlohmann::json::parse(s.spec->parameters_json, nullptr, false);
     if (params.is_object() && params.contains("sample") && params["sample"].is_string()) detail["sample"] = params["sample"];
-    store.mark_constraint_violated(s.run->spec.run_id, s.spec->id, detail.dump(), clock.now());
+    marks.emplace_back(k, detail.dump());
     for (std::size_t d : s.dependents) todo.push_back(d);
   }
+  return marks;
 }
 
 }  // namespace foundry::engine

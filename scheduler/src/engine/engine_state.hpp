@@ -76,6 +76,8 @@ struct Engine::State {
   ~State() {
     for (auto& s : steps)
       if (s.timeout) clock.cancel(*s.timeout);
+    for (auto* t : {&due_timer, &arrived_timer})
+      if (*t) clock.cancel(**t);
   }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
@@ -119,12 +121,37 @@ struct Engine::State {
 
   // --- dispatch (engine_dispatch.cpp)
   void arm(std::size_t i);  // (re)sets the step's start timer
+  // Checks whether the step may start now; if so it joins `due`, and start_due() starts every
+  // step due at this instant together.
   void try_start(std::size_t i);
   bool unit_ready(std::size_t i);
-  void start(std::size_t i);
+  void start_due();
+  // Commits the intents of `ready` in one transaction (group commit), then sends their commands.
+  void start(const std::vector<std::size_t>& ready);
+  static std::string command_id_of(const LiveStep& s, int attempt);  // the idempotency key of an attempt
+  std::vector<std::size_t> due;                   // found ready at this instant, to start together
+  std::vector<std::size_t>* collecting = nullptr;  // while start_due() checks them again
+  std::optional<Clock::TimerId> due_timer;         // runs start_due()
+
+  // A command's outcome, as it arrived (or was held while storage was full).
+  struct ResultArrival {
+    std::size_t step = 0;
+    std::string command;  // the attempt it ends
+    CommandOutcome outcome;
+    double ended_at = 0;
+  };
+  // Results arriving at one instant are recorded together by record_arrived().
+  void result_arrived(std::size_t i, const std::string& command, const CommandOutcome& outcome);
+  void record_arrived();
+  std::vector<ResultArrival> arrived;
+  std::optional<Clock::TimerId> arrived_timer;  // runs record_arrived()
+  // Commits every successful result in one transaction before memory and listeners hear of them,
+  // then handles the failures one by one (finish()). Stale outcomes are ignored.
+  void record_results(const std::vector<ResultArrival>& results);
+  std::vector<store::Measurement> measurements_of(const LiveStep& s, const CommandOutcome& outcome, double t) const;
   // `ended_at`: when the attempt ended, if earlier than now (a result held while storage was full).
   void finish(std::size_t i, const CommandOutcome& outcome, std::optional<double> ended_at = std::nullopt);
-  void record_outcome(std::size_t i, const CommandOutcome& outcome, double now);
+  void record_failure(std::size_t i, const CommandOutcome& outcome, double now);
   void step_ended(std::size_t i);
   void wake_dependents_and_unit(std::size_t i);
   void finish_run_if_done(LiveRun& run);
@@ -132,17 +159,12 @@ struct Engine::State {
   void window_check(std::size_t i, bool after_replan = false);
   std::optional<double> window_left(const LiveStep& s) const;
   std::string why_waiting(const LiveStep& s) const;
-  void mark_violated(std::size_t i, const std::string& detail_json);
+  // The marks a max-lag window broken at step i puts on it and on everything after it: (step, detail).
+  std::vector<std::pair<std::size_t, std::string>> violation_marks(std::size_t i, const std::string& detail_json) const;
 
   // --- a full disk (engine_dispatch.cpp): while the store cannot be written no step starts and a
   // result that arrives waits here, neither acknowledged nor published, until storage_resumed().
-  struct HeldResult {
-    std::size_t step = 0;
-    std::string command;  // the attempt it ends
-    CommandOutcome outcome;
-    double ended_at = 0;
-  };
-  std::vector<HeldResult> held_results;
+  std::vector<ResultArrival> held_results;
   bool storage_full() const { return store.storage_status().full; }
   void hold_result(std::size_t i, const CommandOutcome& outcome, double ended_at);
   void storage_resumed();
