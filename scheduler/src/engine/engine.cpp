@@ -12,10 +12,6 @@
 
 namespace foundry::engine {
 
-namespace {
-constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-}
-
 Engine::Engine(const Workcell& workcell, DeviceFleet& fleet, store::Store& store, Clock& clock, EngineOptions options)
     : state_(std::make_unique<State>(workcell, fleet, store, clock, std::move(options))) {
   state_->origin = std::floor(clock.now());

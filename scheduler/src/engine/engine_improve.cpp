@@ -29,7 +29,6 @@
 namespace foundry::engine {
 
 namespace {
-constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 // Added to twice the budget for when a worker's plan can be in force: the search overruns its
 // budget a little (it checks and compiles the problem first), more on a loaded machine.
 constexpr double kInForceMargin_s = 1.0;

@@ -15,7 +15,6 @@
 namespace foundry::engine {
 
 namespace {
-constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 // Times are planned in whole seconds; actual times are not. Deviations below this are noise.
 constexpr double kTolerance = 1.0;
 

@@ -30,6 +30,10 @@ inline bool terminal(StepState s) {
 
 struct LiveRun;
 
+// "No live step": a plan problem's step that is not (yet) one of State::steps, such as a run
+// being tried out before it is accepted (PlanAttempt::step_of, State::plan_step_of).
+inline constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
 struct LiveStep {
   LiveRun* run = nullptr;
   const StepSpec* spec = nullptr;
@@ -105,7 +109,7 @@ struct Engine::State {
   // --- planning (engine_planning.cpp)
   struct PlanAttempt {
     planner::Problem problem;
-    std::vector<std::size_t> step_of;  // problem index -> State::steps index (extra run: npos)
+    std::vector<std::size_t> step_of;  // problem index -> State::steps index (extra run: kNone)
     planner::PlanResult result;
     double now = 0;  // the clock's time the problem was made at (nothing in it starts earlier)
     bool repaired = false;  // by planner::repair after an event: an improvement may follow
