@@ -70,8 +70,11 @@ PlanResult plan(const Problem& problem, const PlanOptions& options = {});
 // previous plan gave it where that still holds, so the plan changes little. The first repaired
 // plan comes from the local repair: steps keep start, device and unit unless a constraint now
 // breaks them, and only those are re-placed (a job whose time window is blocked is re-placed as
-// a whole); its work grows with the steps the event disturbs, not with the plan. When it does
-// not apply or finds nothing, one pass of the schedule generator over all unstarted steps does.
+// a whole); its work grows with the steps the event disturbs, not with the plan. When it gives
+// up without a proof, the steps whose time windows started steps bound (by chains of lags) are
+// placed together by a bounded depth-first search, and the generator places the rest around
+// them. When neither applies or finds anything, one pass of the schedule generator over all
+// unstarted steps does.
 // options.time_limit_s (may be 0) is then spent improving the plan with the full search.
 PlanResult repair(const Problem& problem, const Problem& previous_problem, const Schedule& previous, Time now,
                   const PlanOptions& options = {});
