@@ -173,6 +173,11 @@ TEST(StorageFull, FoundrydPausesAnswersReadsRefusesChangesAndResumesWhenSpaceRet
                   .empty())
       << "a step finished twice";
   EXPECT_EQ(integers(db, "SELECT count(*) FROM runs WHERE state<>'done'"), std::vector<std::int64_t>{0});
+  // The pause is in the event log once, written when it ended, naming what paused it.
+  EXPECT_EQ(integers(db, "SELECT count(*) FROM events WHERE kind='storage_resumed' AND run_id IS NULL AND "
+                         "json_extract(detail_json, '$.paused_s') > 0 AND "
+                         "instr(json_extract(detail_json, '$.reason'), 'cannot grow') > 0"),
+            std::vector<std::int64_t>{1});
   auto runs = integers(db, "SELECT count(*) FROM runs");
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_GE(runs.front(), static_cast<std::int64_t>(acknowledged.size()));

@@ -95,6 +95,7 @@ const std::set<std::string> kInformational = {
     "constraint_violated", "deadline_missed", "replanned", "replan_failed", "plan_improved", "plan", "planned",
     "recovered",           "recovery",        "device_in_service", "device_out_of_service",
     "step_progress",       "run_resumed",     "run_hold_requested", "step_completed_from_driver",
+    "storage_resumed",
 };
 
 struct ReplayedStep {

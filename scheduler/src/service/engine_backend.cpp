@@ -3,6 +3,7 @@
 #include <foundry/engine/clock.hpp>
 #include <foundry/model/workcell.hpp>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -155,9 +156,11 @@ class EngineBackend final : public Backend {
   // Logged once each way: the pause names the file and the reason and says what to do.
   void storage_changed(const store::StorageStatus& status) {
     double full_since = 0;
+    std::string full_message;
     {
       std::lock_guard lock(storage_mutex_);
       full_since = storage_.since;
+      full_message = storage_.message;
       storage_ = status;
     }
     // Time must not run on while nothing can be recorded: under a virtual clock it would jump from
@@ -174,7 +177,14 @@ class EngineBackend final : public Backend {
     double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     spdlog::info("{}: the database can be written again after {:.0f} s; execution resumed", store_.file().string(),
                  now - full_since);
-    clock_.post([this] { engine_.storage_resumed(); });
+    // The pause could not be written while it lasted; the log gets it now, so whoever reads the
+    // history later learns why steps started late. (If this write finds the disk full again, the
+    // store says so and the engine stays paused.)
+    nlohmann::json detail = {{"full_since", full_since}, {"paused_s", now - full_since}, {"reason", full_message}};
+    clock_.post([this, detail = detail.dump()] {
+      store_.append_event("", "", "storage_resumed", detail, clock_.now());
+      engine_.storage_resumed();
+    });
   }
 
   engine::Engine& engine_;
