@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 
 namespace foundry::store {
@@ -61,10 +62,23 @@ class FileSizeLimit {
   bool lifted_ = false;
 };
 
-TEST(StoreFull, AFailedWriteLeavesTheConnectionCleanAndAProbeResumesWhenSpaceReturns) {
-  const fs::path dir = fs::temp_directory_path() / ("foundry-store-full-" + std::to_string(::getpid()));
+// An empty folder of this process's own for a test's database.
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  return dir;
+}
+
+// A file size limit 64 KiB above what the database (with its WAL) holds now: room for a few
+// writes, then StorageFull.
+std::uint64_t room_for_a_little_more(const fs::path& file) {
+  const fs::path wal = file.string() + "-wal";
+  return fs::file_size(file) + (fs::exists(wal) ? fs::file_size(wal) : 0) + 64 * 1024;
+}
+
+TEST(StoreFull, AFailedWriteLeavesTheConnectionCleanAndAProbeResumesWhenSpaceReturns) {
+  const fs::path dir = fresh_dir("foundry-store-full");
   const fs::path file = dir / "full.db";
   auto store = Store::open(file);
   std::vector<StorageStatus> told;
@@ -74,8 +88,7 @@ TEST(StoreFull, AFailedWriteLeavesTheConnectionCleanAndAProbeResumesWhenSpaceRet
 
   std::vector<std::string> committed = {"before-limit"};
   {
-    FileSizeLimit limit(fs::file_size(file) + (fs::exists(file.string() + "-wal") ? fs::file_size(file.string() + "-wal") : 0) +
-                        64 * 1024);
+    FileSizeLimit limit(room_for_a_little_more(file));
     std::string failure;
     for (int n = 0; n < 1000 && failure.empty(); ++n) {
       std::string id = "run-" + std::to_string(n);
@@ -141,9 +154,7 @@ TEST(StoreFull, AFailedWriteLeavesTheConnectionCleanAndAProbeResumesWhenSpaceRet
 // first runs either), every group before it is stored whole, and groups commit again once the
 // limit is lifted.
 TEST(StoreFull, AWriteGroupThatCannotBeWrittenLeavesNothingOfItselfBehind) {
-  const fs::path dir = fs::temp_directory_path() / ("foundry-store-full-group-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = fresh_dir("foundry-store-full-group");
   const fs::path file = dir / "full.db";
   auto store = Store::open(file);
   std::vector<std::string> heard;
@@ -162,8 +173,7 @@ TEST(StoreFull, AWriteGroupThatCannotBeWrittenLeavesNothingOfItselfBehind) {
     committed.insert(committed.end(), ids.begin(), ids.end());
   };
   {
-    FileSizeLimit limit(fs::file_size(file) + (fs::exists(file.string() + "-wal") ? fs::file_size(file.string() + "-wal") : 0) +
-                        64 * 1024);
+    FileSizeLimit limit(room_for_a_little_more(file));
     bool failed = false;
     for (int n = 0; n < 1000 && !failed; ++n) {
       try {
