@@ -201,7 +201,7 @@ void Engine::State::record_arrived() {
 void Engine::State::record_results(const std::vector<ResultArrival>& results) {
   std::vector<ResultArrival> live;
   for (const ResultArrival& r : results)
-    if (steps[r.step].state == StepState::kRunning && steps[r.step].command_id == r.command) live.push_back(r);  // else stale
+    if (attempt_running(r.step, r.command)) live.push_back(r);  // else stale
   if (live.empty()) return;
   if (storage_full()) {
     for (const ResultArrival& r : live) hold_result(r.step, r.outcome, r.ended_at);
@@ -237,7 +237,7 @@ void Engine::State::record_results(const std::vector<ResultArrival>& results) {
   }
   // Failures one at a time: each decides under its policy what follows, and may re-plan.
   for (const ResultArrival& r : live)
-    if (!r.outcome.ok && steps[r.step].state == StepState::kRunning && steps[r.step].command_id == r.command)
+    if (!r.outcome.ok && attempt_running(r.step, r.command))
       finish(r.step, r.outcome, r.ended_at);
   check_plan();
 }

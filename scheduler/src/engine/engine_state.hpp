@@ -133,6 +133,11 @@ struct Engine::State {
   // Commits the intents of `ready` in one transaction (group commit), then sends their commands.
   void start(const std::vector<std::size_t>& ready);
   static std::string command_id_of(const LiveStep& s, int attempt);  // the idempotency key of an attempt
+  // Whether `command` is the step's attempt still running: an outcome or a timeout for any other
+  // (an earlier attempt, one already ended) is stale.
+  bool attempt_running(std::size_t i, const std::string& command) const {
+    return steps[i].state == StepState::kRunning && steps[i].command_id == command;
+  }
   std::vector<std::size_t> due;                   // found ready at this instant, to start together
   std::vector<std::size_t>* collecting = nullptr;  // while start_due() checks them again
   std::optional<Clock::TimerId> due_timer;         // runs start_due()

@@ -30,7 +30,7 @@ void Engine::State::cancel_timeout(LiveStep& s) {
 
 void Engine::State::time_out(std::size_t i, const std::string& command) {
   LiveStep& s = steps[i];
-  if (s.state != StepState::kRunning || s.command_id != command) return;  // ended meanwhile
+  if (!attempt_running(i, command)) return;  // ended meanwhile
   // Its outcome arrived and waits, with the others of this instant, to be committed: it did not
   // time out.
   for (const auto& r : arrived)
