@@ -5,6 +5,7 @@
 #pragma once
 
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -51,9 +52,9 @@ class RecordedRuns : public ::testing::Test {
   static std::filesystem::path db_path() { return dir_ / "lab.db"; }
   // Shell-quoted, for command lines.
   static std::string db() { return shell_quote(db_path().string()); }
-  static std::string protocol() { return shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/dbtl-quick.json"); }
+  static std::string protocol() { return shell_quote(foundry::testing::source_dir() + "/protocols/dbtl-quick.json"); }
   static std::string workcell() {
-    return shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/workcells/sim-foundry.json");
+    return shell_quote(foundry::testing::source_dir() + "/protocols/workcells/sim-foundry.json");
   }
 
   static inline std::filesystem::path dir_;

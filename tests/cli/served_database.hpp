@@ -8,6 +8,7 @@
 
 #include "command_runner.hpp"
 #include "server_process.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -47,7 +48,7 @@ class ServedDatabase {
       std::ofstream(workcell) << options.workcell.dump(2);
     }
     auto ready = dir_ / "ready.json";
-    std::vector<std::string> args{std::string(FOUNDRY_BINARY_DIR) + "/bin/foundryd",
+    std::vector<std::string> args{foundry::testing::binary_dir() + "/bin/foundryd",
                                   "--workcell", workcell.string(),
                                   "--db", db().string(),
                                   "--protocols", (source_dir() / "protocols").string(),
@@ -69,7 +70,7 @@ class ServedDatabase {
   // SIGTERM, wait; returns the wait status (or the one already collected).
   int stop() { return process_.stop(); }
 
-  static std::filesystem::path source_dir() { return FOUNDRY_SOURCE_DIR; }
+  static std::filesystem::path source_dir() { return foundry::testing::source_dir(); }
 
   // sim-foundry with one liquid handler (lh1) whose first inoculation fails with `message`: the
   // shipped protocols hold a failed inoculation for an operator, and a retry succeeds.

@@ -5,6 +5,7 @@
 #include "json_output.hpp"
 #include "pty_runner.hpp"
 #include "served_database.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -144,7 +145,7 @@ TEST(DevicesCommand, BashCompletesTheDeviceIdsOfOutAndIn) {
   if (run_command("command -v bash").exit_code != 0) GTEST_SKIP() << "bash is not installed";
   ServedDatabase server;
   auto complete = [&](const std::string& words) {
-    std::string script = "source " + shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/ui-cli/completion/foundry.bash") +
+    std::string script = "source " + shell_quote(foundry::testing::source_dir() + "/ui-cli/completion/foundry.bash") +
                          "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _foundry; "
                          "printf '%s\\n' \"${COMPREPLY[@]}\"";
     auto r = run_command("bash -c " + shell_quote(script));

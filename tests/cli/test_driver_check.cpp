@@ -2,6 +2,7 @@
 // tests/sdk (a good one and deliberately broken ones), its report on stdout and in a file, JSON
 // output, lookup by name, and exit codes (0 pass, 1 a check failed, 2 usage, 5 not loadable).
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -20,7 +21,7 @@ using foundry::testing::shell_quote;
 
 namespace {
 
-const fs::path kPluginDir = fs::path(FOUNDRY_BINARY_DIR) / "tests" / "sdk" / "plugins";
+const fs::path kPluginDir = fs::path(foundry::testing::binary_dir()) / "tests" / "sdk" / "plugins";
 
 std::string plugin(const std::string& variant) { return (kPluginDir / ("foundry_kit_" + variant + ".so")).string(); }
 

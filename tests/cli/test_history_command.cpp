@@ -1,6 +1,7 @@
 // `foundry history`: its --json output against the documented shape
 // (docs/schemas/history.schema.json), its table, and its exit codes.
 #include "recorded_runs.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ bool has_type(const nlohmann::json& value, const std::string& type) {
 }
 
 TEST_F(HistoryCommand, JsonFollowsTheDocumentedShape) {
-  std::ifstream schema_file(std::string(FOUNDRY_SOURCE_DIR) + "/docs/schemas/history.schema.json");
+  std::ifstream schema_file(foundry::testing::source_dir() + "/docs/schemas/history.schema.json");
   auto schema = nlohmann::json::parse(schema_file);
   auto result = run_command(foundry_binary() + " history dbtl-quick-1 --json --db " + db());
   ASSERT_EQ(result.exit_code, 0) << result.err;

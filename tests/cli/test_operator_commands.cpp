@@ -2,6 +2,7 @@
 // wall-clock time stays running long enough to be held, resumed and cancelled), and directly on
 // the database when none does (a `foundry run` that stopped held, exit 6, then carries on).
 #include "served_database.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ using testing::shell_quote;
 
 // The completions bash offers for `words` (ui-cli/completion/foundry.bash, the built foundry).
 std::string complete(const std::string& words) {
-  std::string script = "source " + shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/ui-cli/completion/foundry.bash") +
+  std::string script = "source " + shell_quote(foundry::testing::source_dir() + "/ui-cli/completion/foundry.bash") +
                        "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _foundry; "
                        "printf '%s\\n' \"${COMPREPLY[@]}\"";
   std::string path = std::filesystem::path(testing::foundry_binary()).parent_path().string();

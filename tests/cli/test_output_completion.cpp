@@ -1,6 +1,7 @@
 // Bash completion (ui-cli/completion/foundry.bash) against the built binary: subcommands and
 // options come from --help, run ids from the database given with --db.
 #include "recorded_runs.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,7 +23,7 @@ class Completion : public testing::RecordedRuns {
 
   // The completions bash offers for `words` (the last one being completed).
   static std::string complete(const std::string& words) {
-    std::string script = "source " + shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/ui-cli/completion/foundry.bash") +
+    std::string script = "source " + shell_quote(foundry::testing::source_dir() + "/ui-cli/completion/foundry.bash") +
                          "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _foundry; "
                          "printf '%s\\n' \"${COMPREPLY[@]}\"";
     std::string path = std::filesystem::path(foundry_binary()).parent_path().string();

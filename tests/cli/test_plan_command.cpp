@@ -2,6 +2,7 @@
 // 2 usage, 3 bad input with every diagnostic, 4 infeasible with the reason) and its outputs
 // (schedule JSON that the independent verifier accepts, SVG Gantt chart).
 #include "schedule_verifier.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/planner/problem_io.hpp>
 #include <foundry/planner/schedule_io.hpp>
@@ -44,7 +45,7 @@ class PlanCommand : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static fs::path binary() { return fs::path(FOUNDRY_BINARY_DIR) / "bin" / "foundry"; }
+  static fs::path binary() { return fs::path(foundry::testing::binary_dir()) / "bin" / "foundry"; }
 
   fs::path write(const std::string& name, const std::string& content) {
     fs::path path = dir_ / name;

@@ -4,6 +4,7 @@
 #include "command_runner.hpp"
 #include "json_output.hpp"
 #include "served_database.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -81,7 +82,7 @@ TEST(PlanPreview, SetValuesAndLocalProtocolFilesReachTheServer) {
   ASSERT_EQ(two.exit_code, 0) << two.err;
   EXPECT_EQ(parse_json_output(two).at("steps").get<int>(), 2 * one.at("steps").get<int>());
 
-  auto file = server.foundry("plan " + shell_quote(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/dbtl-quick.json") +
+  auto file = server.foundry("plan " + shell_quote(foundry::testing::source_dir() + "/protocols/dbtl-quick.json") +
                              " --preview --json");
   ASSERT_EQ(file.exit_code, 0) << file.err;
   EXPECT_EQ(parse_json_output(file).at("steps"), one.at("steps"));

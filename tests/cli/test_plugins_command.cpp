@@ -5,6 +5,7 @@
 // the good plugin is still listed, the exit code is 5.
 #include "command_runner.hpp"
 #include "json_output.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -31,14 +32,14 @@ TEST(PluginsCommand, ListsTheEightSimulatedDriversWithWhatTheWorkcellUsesOfThem)
   auto r = foundry_plugins("--json");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   json listing = parse_json_output(r);
-  EXPECT_EQ(listing.at("directories").at(0), FOUNDRY_DRIVER_DIR);
+  EXPECT_EQ(listing.at("directories").at(0), foundry::testing::driver_dir());
 
   // plugin file stem -> {device type -> operations (name -> idempotent)}
   std::map<std::string, std::map<std::string, std::map<std::string, bool>>> found;
   for (const auto& p : listing.at("plugins")) {
     SCOPED_TRACE(p.dump());
     ASSERT_FALSE(p.contains("error"));
-    if (fs::path(p.at("file").get<std::string>()).parent_path() != fs::path(FOUNDRY_DRIVER_DIR)) continue;
+    if (fs::path(p.at("file").get<std::string>()).parent_path() != fs::path(foundry::testing::driver_dir())) continue;
     EXPECT_EQ(p.at("name").get<std::string>().rfind("org.foundry.sim.", 0), 0u);
     EXPECT_FALSE(p.at("version").get<std::string>().empty());
     EXPECT_EQ(p.at("abi").get<std::string>().rfind("1.", 0), 0u);
@@ -50,7 +51,7 @@ TEST(PluginsCommand, ListsTheEightSimulatedDriversWithWhatTheWorkcellUsesOfThem)
   EXPECT_EQ(found.size(), 8u);
 
   // Every device of the simulated workcell names its plugin and the operations it uses.
-  std::ifstream in(std::string(FOUNDRY_SOURCE_DIR) + "/protocols/workcells/sim-foundry.json");
+  std::ifstream in(foundry::testing::source_dir() + "/protocols/workcells/sim-foundry.json");
   json workcell = json::parse(in);
   for (const auto& d : workcell.at("devices")) {
     SCOPED_TRACE(d.dump());
@@ -81,7 +82,7 @@ TEST(PluginsCommand, ListsTheEightSimulatedDriversWithWhatTheWorkcellUsesOfThem)
 TEST(PluginsCommand, AFileThatDoesNotLoadGetsALineWithTheReasonAndTheRestAreListed) {
   fs::path dir = fs::temp_directory_path() / ("foundry-plugins-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  fs::copy_file(fs::path(FOUNDRY_DRIVER_DIR) / "foundry_sim_plate_reader.so", dir / "good_reader.so",
+  fs::copy_file(fs::path(foundry::testing::driver_dir()) / "foundry_sim_plate_reader.so", dir / "good_reader.so",
                 fs::copy_options::overwrite_existing);
   std::ofstream(dir / "empty.so").close();
   std::ofstream(dir / "notes.so") << "this is a text file, not a shared library\n";

@@ -2,6 +2,7 @@
 // foundry's plugins, and the database it leaves behind (read back with plain SQLite).
 #include "command_runner.hpp"
 #include "scratch_folder.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -21,7 +22,7 @@ class RunCommand : public ::testing::Test {
  protected:
   foundry::testing::ScratchFolder scratch{"run"};
   fs::path dir = scratch.path();
-  std::string source = FOUNDRY_SOURCE_DIR;
+  std::string source = foundry::testing::source_dir();
 
   std::string run(const std::string& protocol, const std::string& workcell, const std::string& extra = "") {
     return foundry_binary() + " run " + shell_quote(protocol) + " --workcell " + shell_quote(workcell) + " --db " +

@@ -1,6 +1,7 @@
 // foundry validate --json: the shape foundryd's validate result has (docs/cli.md), for a good
 // protocol and for one with problems, each named by its path; exit codes 0 and 3.
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -10,7 +11,7 @@
 namespace foundry::testing {
 namespace {
 
-std::string protocol_file(const char* name) { return std::string(FOUNDRY_SOURCE_DIR) + "/protocols/" + name; }
+std::string protocol_file(const char* name) { return foundry::testing::source_dir() + "/protocols/" + name; }
 
 TEST(ValidateJson, AGoodProtocolIsValidWithItsNameAndStepCount) {
   auto r = run_command(shell_quote(foundry_binary()) + " validate " + shell_quote(protocol_file("dbtl-build-test.json")) +

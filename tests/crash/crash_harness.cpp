@@ -1,6 +1,7 @@
 #include "crash_harness.hpp"
 
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -291,25 +292,25 @@ CampaignFiles write_campaign(const std::string& dir, int runs) {
   files.workcell = dir + "/workcell.json";
 
   // The shipped workcell, each simulator writing to the shared ledger under its device id.
-  Json workcell = Json::parse(read_file(FOUNDRY_SOURCE_DIR "/protocols/workcells/sim-foundry.json"));
+  Json workcell = Json::parse(read_file(foundry::testing::source_dir() + "/protocols/workcells/sim-foundry.json"));
   for (auto& device : workcell["devices"]) {
     auto& driver = device["driver"];
     driver["settings"]["ledger"] = files.ledger;
     driver["settings"]["device"] = device["id"];
-    std::string plugin = std::string(FOUNDRY_DRIVER_DIR) + "/" + driver["plugin"].get<std::string>() + ".so";
+    std::string plugin = foundry::testing::driver_dir() + "/" + driver["plugin"].get<std::string>() + ".so";
     for (const auto& op : idempotent_operations(plugin, driver["model"].get<std::string>())) files.idempotent.insert(op);
   }
   std::ofstream(files.workcell) << workcell.dump(2);
 
   // The quick DBTL protocol, a 2 h cultivation sampled every hour: 12 steps a run; each run
   // builds its own design.
-  Json protocol = Json::parse(read_file(FOUNDRY_SOURCE_DIR "/protocols/dbtl-quick.json"));
+  Json protocol = Json::parse(read_file(foundry::testing::source_dir() + "/protocols/dbtl-quick.json"));
   protocol["parameters"]["culture_h"]["default"] = 2;
   protocol["parameters"]["sample_interval_h"]["default"] = 1;
   for (int i = 1; i <= runs; ++i) {
     Json p = protocol;
     p["name"] = "crash-dbtl-" + std::to_string(i);
-    p["$schema"] = FOUNDRY_SOURCE_DIR "/protocols/protocol.schema.json";
+    p["$schema"] = foundry::testing::source_dir() + "/protocols/protocol.schema.json";
     auto& design = p["parameters"]["designs"]["default"][0];
     design["id"] = "c" + std::to_string(i);
     std::string file = dir + "/run-" + std::to_string(i) + ".json";

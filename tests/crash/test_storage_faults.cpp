@@ -3,6 +3,7 @@
 // truncated or corrupt database file is refused with a message naming it, and left untouched.
 #include "crash_harness.hpp"
 #include "event_replay.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -58,7 +59,7 @@ class StorageFaults : public ::testing::Test {
   std::string workcell() {
     std::string file = dir_ + "/workcell-no-ledger.json";
     if (!fs::exists(file)) {
-      std::string text = contents(FOUNDRY_SOURCE_DIR "/protocols/workcells/sim-foundry.json");
+      std::string text = contents(foundry::testing::source_dir() + "/protocols/workcells/sim-foundry.json");
       std::ofstream(file) << text;
     }
     return file;

@@ -7,6 +7,8 @@
 #include <foundry/engine/plugin_library.hpp>
 #include <foundry/sim/schema_check.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -16,7 +18,7 @@
 
 namespace foundry::test {
 
-inline std::string driver_file(const std::string& plugin) { return std::string(FOUNDRY_DRIVER_DIR) + "/" + plugin + ".so"; }
+inline std::string driver_file(const std::string& plugin) { return foundry::testing::driver_dir() + "/" + plugin + ".so"; }
 
 struct Outcome {
   engine::CommandOutcome outcome;

@@ -3,6 +3,8 @@
 #include <foundry/engine/clock.hpp>
 #include <foundry/engine/driver_session.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -15,7 +17,7 @@ namespace {
 class DriverSessionTest : public ::testing::Test {
  protected:
   std::shared_ptr<PluginLibrary> library =
-      PluginLibrary::load(std::filesystem::path(FOUNDRY_TEST_PLUGIN_DIR) / "foundry_test_driver.so");
+      PluginLibrary::load(std::filesystem::path(foundry::testing::test_plugin_dir()) / "foundry_test_driver.so");
   std::unique_ptr<Clock> clock = make_virtual_clock(1000.0);
 
   CommandRequest request(const std::string& op, const std::string& params = "{}") {
@@ -90,7 +92,7 @@ TEST_F(DriverSessionTest, RefusesAnUnknownModel) {
 }
 
 TEST_F(DriverSessionTest, RefusesAPluginWhoseConstructorThrows) {
-  auto throwing = PluginLibrary::load(std::filesystem::path(FOUNDRY_TEST_PLUGIN_DIR) / "foundry_throwing_constructor.so");
+  auto throwing = PluginLibrary::load(std::filesystem::path(foundry::testing::test_plugin_dir()) / "foundry_throwing_constructor.so");
   try {
     DriverSession session(throwing, "m", "{}", *clock);
     FAIL() << "creation should have failed";

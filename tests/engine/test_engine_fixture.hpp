@@ -8,6 +8,8 @@
 #include <foundry/model/workcell.hpp>
 #include <foundry/store/store.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -26,7 +28,7 @@ inline Workcell test_workcell(int devices, int capacity, std::map<std::string, s
     if (d > 1) json += ",";
     json += R"({"id": ")" + id + R"(", "type": "test_device", "capacity": )" + std::to_string(capacity) +
             R"(, "operations": ["work", "slow", "fail", "flaky", "dispense"], "driver": {"plugin": ")" +
-            FOUNDRY_TEST_PLUGIN_DIR + R"(/foundry_test_driver.so", "model": "bench-device", "settings": )" +
+            foundry::testing::test_plugin_dir() + R"(/foundry_test_driver.so", "model": "bench-device", "settings": )" +
             (settings.count(id) ? settings[id] : std::string("{}")) + "}}";
   }
   return parse_workcell(json + "]}", "test-workcell.json");

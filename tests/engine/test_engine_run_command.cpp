@@ -3,6 +3,7 @@
 // with code 6, prompts printed, the database consistent. The real binary and simulated fleet.
 #include "command_runner.hpp"
 #include "scratch_folder.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/store/store.hpp>
 
@@ -25,7 +26,7 @@ class RunCommandResume : public ::testing::Test {
   foundry::testing::ScratchFolder scratch{"resume"};
   fs::path dir = scratch.path();
   fs::path db = dir / "run.db";
-  std::string source = FOUNDRY_SOURCE_DIR;
+  std::string source = foundry::testing::source_dir();
 
   std::string command(const std::string& workcell, const std::string& env = "") {
     return env + " " + foundry_binary() + " run " + shell_quote(source + "/protocols/dbtl-quick.json") + " --workcell " +

@@ -1,6 +1,8 @@
 // Loading plugins through the real loader, including each way a plugin can be refused.
 #include <foundry/engine/plugin_library.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,7 +13,7 @@ using foundry::engine::PluginLibrary;
 namespace {
 
 std::filesystem::path plugin(const std::string& name) {
-  return std::filesystem::path(FOUNDRY_TEST_PLUGIN_DIR) / ("foundry_" + name + ".so");
+  return std::filesystem::path(foundry::testing::test_plugin_dir()) / ("foundry_" + name + ".so");
 }
 
 // Loads `file`, expecting a refusal whose message names the file and contains `reason`.
@@ -79,6 +81,6 @@ TEST(PluginLibrary, RefusesATruncatedSharedLibrary) {
 }
 
 TEST(PluginLibrary, ResolvesPluginNamesWithoutTheExtension) {
-  auto found = foundry::engine::resolve_plugin("foundry_test_driver", FOUNDRY_TEST_PLUGIN_DIR);
+  auto found = foundry::engine::resolve_plugin("foundry_test_driver", foundry::testing::test_plugin_dir());
   EXPECT_EQ(found, plugin("test_driver"));
 }

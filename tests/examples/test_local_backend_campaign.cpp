@@ -8,6 +8,7 @@
 #include "local_backend.hpp"
 #include "random_designs.hpp"
 #include "seeded_workcell.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,7 +28,7 @@ class LearnersLocalBackendCampaign : public ::testing::Test {
   // The store fsyncs every commit: scratch databases in memory keep the test quick.
   fs::path dir = fs::path(fs::is_directory("/dev/shm") ? "/dev/shm" : fs::temp_directory_path()) /
                  ("foundry-learners-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  std::string source = FOUNDRY_SOURCE_DIR;
+  std::string source = foundry::testing::source_dir();
   fl::DesignSpace space = fl::DesignSpace::standard();
 
   void SetUp() override {

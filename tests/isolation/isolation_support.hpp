@@ -6,6 +6,8 @@
 #include <foundry/engine/driver_host.hpp>
 #include <foundry/engine/driver_session.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -22,17 +24,17 @@
 namespace foundry::test {
 
 inline std::filesystem::path faulty_plugin() {
-  return std::filesystem::path(FOUNDRY_ISOLATION_PLUGIN_DIR) / "foundry_faulty_driver.so";
+  return std::filesystem::path(foundry::testing::isolation_plugin_dir()) / "foundry_faulty_driver.so";
 }
 inline std::filesystem::path engine_test_plugin(const std::string& name) {
-  return std::filesystem::path(FOUNDRY_TEST_PLUGIN_DIR) / (name + ".so");
+  return std::filesystem::path(foundry::testing::test_plugin_dir()) / (name + ".so");
 }
 
 // Quick to notice a hang and to restart; generous enough for a loaded CI machine under ASan.
 inline engine::DriverHostOptions quick_host(const std::filesystem::path& plugin) {
   engine::DriverHostOptions o;
   o.plugin = plugin;
-  o.program = FOUNDRY_DRIVER_HOST_PROGRAM;
+  o.program = foundry::testing::driver_host_program();
   o.heartbeat_interval_s = 0.2;
   o.reply_timeout_s = 1.0;
   o.start_timeout_s = 20.0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "isolation_support.hpp"
+#include "build_paths.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -34,7 +35,7 @@ class StandaloneHost {
     ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     if (log)
       ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log->c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {FOUNDRY_DRIVER_HOST_PROGRAM, "--plugin",
+    std::vector<std::string> args = {foundry::testing::driver_host_program(), "--plugin",
                                      engine_test_plugin("foundry_test_driver").string(),
                                      "--endpoint", endpoint, "--model", "bench-device"};
     args.insert(args.end(), more_arguments.begin(), more_arguments.end());

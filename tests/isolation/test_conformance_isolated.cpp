@@ -2,6 +2,7 @@
 // a sound driver passes as in-process; a driver that segfaults, aborts or throws across the ABI
 // fails the checks it was in, and the kit itself lives on to report the rest.
 #include "isolation_support.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/engine/conformance.hpp>
 
@@ -20,7 +21,7 @@ ConformanceOptions isolated(const std::filesystem::path& plugin) {
 }
 
 TEST(ConformanceIsolated, ASimulatedDriverPassesInADriverHost) {
-  const auto plugin = std::filesystem::path(FOUNDRY_DRIVER_DIR) / "foundry_sim_plate_reader.so";
+  const auto plugin = std::filesystem::path(foundry::testing::driver_dir()) / "foundry_sim_plate_reader.so";
   const auto report = foundry::engine::check_driver_conformance(plugin, isolated(plugin));
   EXPECT_TRUE(report.passed()) << report.text();
   EXPECT_TRUE(report.isolated);

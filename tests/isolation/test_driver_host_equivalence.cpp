@@ -2,6 +2,7 @@
 // virtual time: outcomes, results (time series and noise included), progress, and the virtual
 // times of every event. Forwarded timers keep the engine's clock the only clock.
 #include "isolation_support.hpp"
+#include "build_paths.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,7 @@ using Trace = std::vector<std::string>;
 using SessionFactory = std::function<std::unique_ptr<engine::DriverSession>(engine::Clock&)>;
 
 std::filesystem::path sim_driver(const std::string& name) {
-  return std::filesystem::path(FOUNDRY_DRIVER_DIR) / (name + ".so");
+  return std::filesystem::path(foundry::testing::driver_dir()) / (name + ".so");
 }
 
 // Records every event with its virtual time, in the order the engine saw them.

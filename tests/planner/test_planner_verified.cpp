@@ -4,6 +4,7 @@
 // benchmark instances. A result without a schedule must say why.
 #include "problem_generator.hpp"
 #include "schedule_verifier.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/planner/planner.hpp>
 #include <foundry/planner/problem_io.hpp>
@@ -117,7 +118,7 @@ TEST(PlannerVerified, ALagCycleIsInfeasibleWithAReason) {
 
 // Small instances of each benchmark format, when ../shared/bench is there.
 TEST(PlannerVerified, BenchmarkInstances) {
-  std::filesystem::path bench = std::filesystem::path(FOUNDRY_SOURCE_DIR) / ".." / "shared" / "bench";
+  std::filesystem::path bench = std::filesystem::path(foundry::testing::source_dir()) / ".." / "shared" / "bench";
   if (!std::filesystem::exists(bench)) {
     GTEST_SKIP() << "no benchmark data at " << bench;
   }

@@ -4,6 +4,8 @@
 #include <foundry/model/diagnostic.hpp>
 #include <foundry/planner/problem_io.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -191,7 +193,7 @@ TEST(ProblemFormats, AreDetectedByExtensionThenContent) {
 // The instances of ../shared/bench read (every job shop and flexible job shop, a quarter of
 // RCPSP/max), job shops with the step count their header promises.
 TEST(SharedBench, EveryInstanceReads) {
-  std::filesystem::path root = std::filesystem::path(FOUNDRY_SOURCE_DIR) / ".." / "shared" / "bench";
+  std::filesystem::path root = std::filesystem::path(foundry::testing::source_dir()) / ".." / "shared" / "bench";
   if (!std::filesystem::exists(root)) {
     GTEST_SKIP() << "no benchmark data at " << root;
   }

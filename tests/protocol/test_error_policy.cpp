@@ -3,6 +3,7 @@
 #include <foundry/protocol/protocol.hpp>
 
 #include "protocol_test_helpers.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -109,7 +110,7 @@ TEST(ErrorPolicyErrors, BadDefaults) {
 TEST(ErrorPolicy, ShippedProtocolsRetrySamplesAndHoldInoculation) {
   for (const char* file : {"dbtl-quick.json", "dbtl-build-test.json", "dbtl-campaign.json"}) {
     SCOPED_TRACE(file);
-    RunSpec run = load_protocol(std::string(FOUNDRY_SOURCE_DIR "/protocols/") + file).expand({}, "r");
+    RunSpec run = load_protocol(foundry::testing::source_dir() + "/protocols/" + file).expand({}, "r");
     int samples = 0;
     for (const StepSpec& step : run.steps) {
       if (step.operation == "sample") {

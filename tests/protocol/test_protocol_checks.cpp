@@ -1,5 +1,6 @@
 // Every kind of bad protocol input found when loading, each with its path and reason.
 #include "protocol_test_helpers.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/model/workcell.hpp>
 
@@ -16,7 +17,7 @@ TEST(ProtocolChecks, SyntaxErrorNamesLineAndColumn) {
 }
 
 TEST(ProtocolChecks, SyntaxErrorInFileNamesTheFile) {
-  std::string file = std::string(FOUNDRY_SOURCE_DIR) + "/tests/data/protocols/syntax-error.json";
+  std::string file = foundry::testing::source_dir() + "/tests/data/protocols/syntax-error.json";
   auto errors = diagnostics_of([&] { load_protocol(file); });
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path.rfind(file + ":", 0), 0u) << errors[0].path;
@@ -246,7 +247,7 @@ namespace {
 // The schema and the loader enforce the same structural rules: every file the schema rejects
 // (tests/data/protocols/schema-invalid, checked by the protocol_schema test) the loader rejects too.
 TEST(ProtocolChecks, LoaderRejectsEveryFileTheSchemaRejects) {
-  std::filesystem::path folder = std::filesystem::path(FOUNDRY_SOURCE_DIR) / "tests/data/protocols/schema-invalid";
+  std::filesystem::path folder = std::filesystem::path(foundry::testing::source_dir()) / "tests/data/protocols/schema-invalid";
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     SCOPED_TRACE(entry.path().string());

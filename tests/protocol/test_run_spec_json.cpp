@@ -4,6 +4,7 @@
 #include <foundry/protocol/run_spec_json.hpp>
 
 #include "protocol_test_helpers.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,7 +86,7 @@ TEST(RunSpecJson, WritingIsStable) {
 }
 
 TEST(RunSpecJson, ExpandedShippedProtocolRoundTrips) {
-  Protocol protocol = load_protocol(FOUNDRY_SOURCE_DIR "/protocols/dbtl-quick.json");
+  Protocol protocol = load_protocol(foundry::testing::source_dir() + "/protocols/dbtl-quick.json");
   RunSpec run = protocol.expand({}, "r1");
   ASSERT_FALSE(run.steps.empty());
   EXPECT_TRUE(run_spec_from_json(run_spec_to_json(run)) == run);

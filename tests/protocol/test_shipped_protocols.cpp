@@ -1,5 +1,6 @@
 // The protocols shipped in protocols/ load against the shipped workcell and expand as intended.
 #include "protocol_test_helpers.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/model/workcell.hpp>
 
@@ -13,7 +14,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-const fs::path kProtocols = fs::path(FOUNDRY_SOURCE_DIR) / "protocols";
+const fs::path kProtocols = fs::path(foundry::testing::source_dir()) / "protocols";
 
 Workcell shipped_workcell() { return load_workcell(kProtocols / "workcells" / "sim-foundry.json"); }
 

@@ -3,6 +3,8 @@
 // for its fault.
 #include <foundry/engine/conformance.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -19,7 +21,7 @@ using foundry::engine::ConformanceReport;
 namespace {
 
 std::filesystem::path kit_plugin(const std::string& variant) {
-  return std::filesystem::path(FOUNDRY_KIT_PLUGIN_DIR) / ("foundry_kit_" + variant + ".so");
+  return std::filesystem::path(foundry::testing::kit_plugin_dir()) / ("foundry_kit_" + variant + ".so");
 }
 
 ConformanceReport check(const std::string& variant) {
@@ -136,7 +138,7 @@ TEST(ConformanceKit, FailsADriverThatForgetsFinishedCommands) {
 }
 
 TEST(ConformanceKit, ReportsAFileThatIsNotAPluginAsOneFailedLoadCheck) {
-  auto file = std::filesystem::path(FOUNDRY_SDK_SCRATCH_DIR) / "not-a-plugin.so";
+  auto file = std::filesystem::path(foundry::testing::sdk_scratch_dir()) / "not-a-plugin.so";
   std::filesystem::create_directories(file.parent_path());
   std::ofstream(file) << "hello";
   auto report = check_driver_conformance(file, {});

@@ -9,6 +9,7 @@
 #include <foundry/version.h>
 
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -27,7 +28,7 @@ namespace {
 // A directory of its own for the running test, emptied first.
 fs::path scratch() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(FOUNDRY_SDK_SCRATCH_DIR) / info->name();
+  fs::path dir = fs::path(foundry::testing::sdk_scratch_dir()) / info->name();
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -39,7 +40,7 @@ foundry::testing::CommandResult cmake(const std::string& arguments) {
 
 // Installs the current build into `prefix`; false (with the reason recorded) when that fails.
 bool install_sdk(const fs::path& prefix) {
-  auto r = cmake("--install " + shell_quote(FOUNDRY_BINARY_DIR) + " --prefix " + shell_quote(prefix.string()));
+  auto r = cmake("--install " + shell_quote(foundry::testing::binary_dir()) + " --prefix " + shell_quote(prefix.string()));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return r.exit_code == 0;
 }
@@ -104,7 +105,7 @@ TEST(InstalledSdk, LaysOutHeadersPackageFilesCliAndSimulatedDrivers) {
   // Every simulated driver of the build is installed where the engine looks, and loads from there.
   const fs::path drivers = prefix / FOUNDRY_INSTALL_LIBDIR / "foundry" / "drivers";
   int count = 0;
-  for (const auto& built : fs::directory_iterator(FOUNDRY_DRIVER_DIR)) {
+  for (const auto& built : fs::directory_iterator(foundry::testing::driver_dir())) {
     if (built.path().extension() != ".so") continue;
     ++count;
     const fs::path installed = drivers / built.path().filename();
@@ -118,7 +119,7 @@ TEST(InstalledSdk, VendorExampleBuildsOutOfTreeAndRunsInTheEngine) {
   const fs::path dir = scratch();
   ASSERT_TRUE(install_sdk(dir / "prefix"));
   const fs::path build = dir / "vendor-build";
-  auto configured = configure(fs::path(FOUNDRY_SOURCE_DIR) / "examples" / "vendor-driver", build, dir / "prefix");
+  auto configured = configure(fs::path(foundry::testing::source_dir()) / "examples" / "vendor-driver", build, dir / "prefix");
   ASSERT_EQ(configured.exit_code, 0) << configured.out << configured.err;
   // Found in the fresh prefix, not in the build tree or anywhere else.
   EXPECT_EQ(fs::path(cache_value(build, "Foundry_DIR")), config_dir(dir / "prefix"));

@@ -3,6 +3,8 @@
 // through the C ABI with a hand-made host, so nothing but the SDK layer is under test.
 #include <foundry/engine/plugin_library.hpp>
 
+#include "build_paths.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -50,7 +52,7 @@ struct Events {
 class TimerExceptions : public ::testing::Test {
  protected:
   void SetUp() override {
-    library_ = foundry::engine::PluginLibrary::load(std::string(FOUNDRY_KIT_PLUGIN_DIR) + "/foundry_timer_device.so");
+    library_ = foundry::engine::PluginLibrary::load(foundry::testing::kit_plugin_dir() + "/foundry_timer_device.so");
     char error[256] = "";
     instance_ = library_->api().create("timer-device", "{}", &host_.host, error, sizeof error);
     ASSERT_NE(instance_, nullptr) << error;

@@ -5,6 +5,7 @@
 
 #include "server_process.hpp"
 #include "service_test_env.hpp"
+#include "build_paths.hpp"
 
 #include <foundry/client/client.hpp>
 #include <foundry/service/access.hpp>
@@ -21,7 +22,7 @@
 
 namespace foundry::service::testing {
 
-inline std::filesystem::path foundryd_binary() { return std::filesystem::path(FOUNDRY_BINARY_DIR) / "bin/foundryd"; }
+inline std::filesystem::path foundryd_binary() { return std::filesystem::path(foundry::testing::binary_dir()) / "bin/foundryd"; }
 
 class FoundrydProcess {
  public:

@@ -3,12 +3,14 @@
 
 #include <foundry/model/workcell.hpp>
 
+#include "build_paths.hpp"
+
 #include <filesystem>
 #include <string>
 
 namespace foundry::service::testing {
 
-inline std::filesystem::path source_dir() { return FOUNDRY_SOURCE_DIR; }
+inline std::filesystem::path source_dir() { return foundry::testing::source_dir(); }
 inline std::filesystem::path workcell_file() { return source_dir() / "protocols/workcells/sim-foundry.json"; }
 inline std::filesystem::path protocols_dir() { return source_dir() / "protocols"; }
 inline Workcell sim_workcell() { return load_workcell(workcell_file()); }

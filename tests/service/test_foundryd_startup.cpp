@@ -1,5 +1,6 @@
 // foundryd's start: a damaged database is refused with a clear message and exit code 6.
 #include "service_test_env.hpp"
+#include "build_paths.hpp"
 
 #include <command_runner.hpp>
 
@@ -17,7 +18,7 @@ TEST(FoundrydStartup, ADamagedDatabaseIsRefusedAndLeftUntouched) {
     std::ofstream out(db, std::ios::binary);
     out << "this is not a SQLite database, whatever its name says" << std::string(4096, '\x01');
   }
-  auto foundryd = (std::filesystem::path(FOUNDRY_BINARY_DIR) / "bin/foundryd").string();
+  auto foundryd = (std::filesystem::path(foundry::testing::binary_dir()) / "bin/foundryd").string();
   using foundry::testing::shell_quote;
   auto result = foundry::testing::run_command(
       shell_quote(foundryd) + " --workcell " + shell_quote(foundry::service::testing::workcell_file().string()) +

@@ -1,4 +1,5 @@
 #include "command_runner.hpp"
+#include "build_paths.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +44,6 @@ std::string shell_quote(const std::string& argument) {
   return quoted + "'";
 }
 
-std::string foundry_binary() { return std::string(FOUNDRY_BINARY_DIR) + "/bin/foundry"; }
+std::string foundry_binary() { return foundry::testing::binary_dir() + "/bin/foundry"; }
 
 }  // namespace foundry::testing
