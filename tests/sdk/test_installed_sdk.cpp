@@ -25,15 +25,6 @@ using foundry::testing::shell_quote;
 
 namespace {
 
-// A directory of its own for the running test, emptied first.
-fs::path scratch() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::path(foundry::testing::sdk_scratch_dir()) / info->name();
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 foundry::testing::CommandResult cmake(const std::string& arguments) {
   return run_command(shell_quote(FOUNDRY_CMAKE_COMMAND) + " " + arguments);
 }
@@ -41,7 +32,12 @@ foundry::testing::CommandResult cmake(const std::string& arguments) {
 // Installs the current build into `prefix`; false (with the reason recorded) when that fails.
 bool install_sdk(const fs::path& prefix) {
   auto r = cmake("--install " + shell_quote(foundry::testing::binary_dir()) + " --prefix " + shell_quote(prefix.string()));
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // stderr first, and the free space: a full disk makes cmake fail without being able to say why.
+  std::error_code ec;
+  const auto space = fs::space(prefix.parent_path(), ec);
+  EXPECT_EQ(r.exit_code, 0) << "stderr:\n" << r.err << "\nfree space there: "
+                            << (ec ? std::string("unknown") : std::to_string(space.available >> 20) + " MiB")
+                            << "\nstdout:\n" << r.out;
   return r.exit_code == 0;
 }
 
@@ -88,7 +84,26 @@ std::string cache_value(const fs::path& build, const std::string& name) {
 
 }  // namespace
 
-TEST(InstalledSdk, LaysOutHeadersPackageFilesCliAndSimulatedDrivers) {
+// Each test gets a directory of its own, emptied first. An install of the ASan build is about
+// 0.7 GB, so a passing test removes its directory; a failing one leaves it for a look.
+class InstalledSdk : public ::testing::Test {
+ protected:
+  fs::path scratch() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(foundry::testing::sdk_scratch_dir()) / info->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    return dir_;
+  }
+  void TearDown() override {
+    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+  }
+
+ private:
+  fs::path dir_;
+};
+
+TEST_F(InstalledSdk, LaysOutHeadersPackageFilesCliAndSimulatedDrivers) {
   const fs::path prefix = scratch() / "prefix";
   ASSERT_TRUE(install_sdk(prefix));
   for (const char* header : {"include/foundry/driver/abi.h", "include/foundry/driver/driver.hpp", "include/foundry/version.h"})
@@ -115,7 +130,7 @@ TEST(InstalledSdk, LaysOutHeadersPackageFilesCliAndSimulatedDrivers) {
   EXPECT_GE(count, 1);
 }
 
-TEST(InstalledSdk, VendorExampleBuildsOutOfTreeAndRunsInTheEngine) {
+TEST_F(InstalledSdk, VendorExampleBuildsOutOfTreeAndRunsInTheEngine) {
   const fs::path dir = scratch();
   ASSERT_TRUE(install_sdk(dir / "prefix"));
   const fs::path build = dir / "vendor-build";
@@ -168,7 +183,7 @@ TEST(InstalledSdk, VendorExampleBuildsOutOfTreeAndRunsInTheEngine) {
   EXPECT_TRUE(report.passed()) << report.text();
 }
 
-TEST(InstalledSdk, AddDriverRejectsUnknownArgumentsAlsoAfterAListKeyword) {
+TEST_F(InstalledSdk, AddDriverRejectsUnknownArgumentsAlsoAfterAListKeyword) {
   const fs::path dir = scratch();
   ASSERT_TRUE(install_sdk(dir / "prefix"));
   // A misspelled keyword after SOURCES, which a plain cmake_parse_arguments takes for a source file.
@@ -188,7 +203,7 @@ TEST(InstalledSdk, AddDriverRejectsUnknownArgumentsAlsoAfterAListKeyword) {
   EXPECT_NE(one_line(before.err).find("unknown arguments: VERSION, 2 (known:"), std::string::npos) << before.err;
 }
 
-TEST(InstalledSdk, PackageVersionAcceptsTheSameMajorOnly) {
+TEST_F(InstalledSdk, PackageVersionAcceptsTheSameMajorOnly) {
   const fs::path dir = scratch();
   ASSERT_TRUE(install_sdk(dir / "prefix"));
   const std::string major = std::to_string(FOUNDRY_VERSION_MAJOR);
