@@ -52,39 +52,40 @@ bool Engine::State::unit_ready(std::size_t i) {
   return false;
 }
 
-void Engine::State::try_start(std::size_t i) {
-  if (storage_full()) return;  // storage_resumed() looks again
+bool Engine::State::may_start_now(std::size_t i) {
+  if (storage_full()) return false;  // storage_resumed() looks again
   LiveStep& s = steps[i];
-  if (s.state != StepState::kWaiting || !s.in_plan || s.run->held || s.run->cancelling) return;
+  if (s.state != StepState::kWaiting || !s.in_plan || s.run->held || s.run->cancelling) return false;
   const double now = clock.now();
-  if (now + kEpsilon < s.planned_start || now + kEpsilon < s.not_before) return;  // its timer will come
-  if (out_of_service.count(s.device)) return;  // a replan moves it
+  if (now + kEpsilon < s.planned_start || now + kEpsilon < s.not_before) return false;  // its timer will come
+  if (out_of_service.count(s.device)) return false;  // a replan moves it
   double earliest = now;
   for (const auto& [p, dep] : s.preds) {
     const LiveStep& pred = steps[p];
     if (pred.state == StepState::kSkipped || pred.state == StepState::kCancelled || pred.state == StepState::kFailed) {
       skip_with_dependents(i, "predecessor '" + pred.spec->id + "' did not complete");
-      return;
+      return false;
     }
     bool anchored = dep->from == Anchor::kStart ? (pred.state == StepState::kRunning || pred.state == StepState::kDone)
                                                 : pred.state == StepState::kDone;
-    if (!anchored) return;  // re-checked when the predecessor starts or ends
+    if (!anchored) return false;  // re-checked when the predecessor starts or ends
     double ref = dep->from == Anchor::kStart ? pred.started : pred.ended;
     earliest = std::max(earliest, ref + static_cast<double>(dep->min_lag_s));
   }
   if (earliest > now + kEpsilon) {
     clock.call_at(earliest, [this, i] { try_start(i); });
-    return;
+    return false;
   }
-  if (!unit_ready(i)) return;  // re-checked when the unit's previous step ends
-  if (collecting) {
-    collecting->push_back(i);  // start_due() checking its steps again
-    return;
-  }
+  return unit_ready(i);  // if not, re-checked when the unit's previous step ends
+}
+
+void Engine::State::try_start(std::size_t i) {
+  if (!may_start_now(i)) return;
   if (std::find(due.begin(), due.end(), i) != due.end()) return;
   due.push_back(i);
-  // Behind every timer already due at this instant (a timer at `now` runs after them), so a
-  // whole sampling round is in `due` when it runs.
+  // Behind every timer already due at this instant (on the virtual clock a timer at `now` runs
+  // after them), so a whole sampling round is in `due` when it runs. A wall clock promises no such
+  // order; that costs only the grouping (reversed_ties.* tests run the engine so).
   if (due.size() == 1)
     due_timer = clock.call_at(clock.now(), [this] {
       due_timer.reset();
@@ -94,21 +95,10 @@ void Engine::State::try_start(std::size_t i) {
 
 void Engine::State::start_due() {
   std::vector<std::size_t> ready;
-  {
-    auto queued = std::exchange(due, {});
-    collecting = &ready;
-    // Anything may have changed since each was queued (a hold, a replan, a device out): the same
-    // checks again, and what no longer passes them is woken again by whatever changed.
-    for (std::size_t i : queued) {
-      try {
-        try_start(i);
-      } catch (...) {
-        collecting = nullptr;
-        throw;
-      }
-    }
-    collecting = nullptr;
-  }
+  // Anything may have changed since each was queued (a hold, a replan, a device out): the same
+  // checks again, and what no longer passes them is woken again by whatever changed.
+  for (std::size_t i : std::exchange(due, {}))
+    if (may_start_now(i)) ready.push_back(i);
   if (!ready.empty()) start(ready);
 }
 

@@ -125,8 +125,12 @@ struct Engine::State {
 
   // --- dispatch (engine_dispatch.cpp)
   void arm(std::size_t i);  // (re)sets the step's start timer
-  // Checks whether the step may start now; if so it joins `due`, and start_due() starts every
-  // step due at this instant together.
+  // Whether the step may start now. When not, whatever it waits for wakes it again (its timer, a
+  // predecessor's start or end, the unit's previous step, a replan); for a minimum lag it sets
+  // a timer itself; after a predecessor that did not complete it skips the step.
+  bool may_start_now(std::size_t i);
+  // If the step may start now it joins `due`, and start_due() starts every step due at this
+  // instant together.
   void try_start(std::size_t i);
   bool unit_ready(std::size_t i);
   void start_due();
@@ -139,7 +143,6 @@ struct Engine::State {
     return steps[i].state == StepState::kRunning && steps[i].command_id == command;
   }
   std::vector<std::size_t> due;                   // found ready at this instant, to start together
-  std::vector<std::size_t>* collecting = nullptr;  // while start_due() checks them again
   std::optional<Clock::TimerId> due_timer;         // runs start_due()
 
   // A command's outcome, as it arrived (or was held while storage was full).
