@@ -400,3 +400,27 @@ TEST_F(StoreTest, AWriteGroupCommitsItsWritesTogetherAndTellsListenersAfterward)
   auto replayed = store->replay();
   for (const auto& s : store->steps("r1")) EXPECT_EQ((replayed.steps[{"r1", s.step_id}]), s.state) << s.step_id;
 }
+
+// A reader holding a snapshot keeps the checkpoint from starting the WAL over, so a burst of
+// writes meanwhile grows it. Once the reader lets go, the WAL is cut back to its limit instead of
+// keeping that size on disk for good; nothing is lost on the way.
+TEST_F(StoreTest, TheWalShrinksBackToItsLimitOnceAReaderLetsGo) {
+  const auto file = dir / "wal.db";
+  const auto wal = std::filesystem::path(file.string() + "-wal");
+  auto store = Store::open(file);
+  store->create_run(sample_run(), 1000);
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &reader), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM events;", nullptr, nullptr, nullptr), SQLITE_OK);
+  const std::string long_reason(512 * 1024, 'x');  // in the run's row and in its event
+  for (int k = 0; k < 40; ++k) store->set_run_state("r1", "running", 1000 + k, long_reason);
+  EXPECT_GT(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(Store::kWalSizeLimitBytes));
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(reader);
+  // The next commit checkpoints the whole WAL (no reader left); the write after it starts it over.
+  for (int k = 0; k < 3; ++k) store->set_run_state("r1", "running", 2000 + k, "short");
+  EXPECT_LE(std::filesystem::file_size(wal), static_cast<std::uintmax_t>(Store::kWalSizeLimitBytes));
+  EXPECT_EQ(store->runs().at(0).reason, "short");
+  EXPECT_EQ(query(file, "SELECT count(*) FROM events WHERE kind = 'run_running' AND length(detail_json) > 500000"), "40\n");
+  EXPECT_EQ(query(file, "PRAGMA integrity_check"), "ok\n");
+}

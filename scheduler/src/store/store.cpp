@@ -241,6 +241,9 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& file) {
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("PRAGMA synchronous=FULL");
   db.exec("PRAGMA foreign_keys=ON");
+  // A WAL that grew while readers (the CLI, foundryd's clients) kept the checkpoint from restarting
+  // it would otherwise keep its size on disk for good; it is cut back to this when it restarts.
+  db.exec(("PRAGMA journal_size_limit=" + std::to_string(Store::kWalSizeLimitBytes)).c_str());
   {
     Statement mode(db, "PRAGMA journal_mode");
     if (!mode.step() || mode.text(0) != "wal") throw StoreError(name + ": cannot switch the journal to WAL mode");

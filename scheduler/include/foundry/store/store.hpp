@@ -116,6 +116,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   static constexpr int kSchemaVersion = 2;
+  // The WAL file is truncated to this size whenever a checkpoint lets it start over.
+  static constexpr std::int64_t kWalSizeLimitBytes = 16 * 1024 * 1024;
 
   // Thread-safe: the status as of the last write attempt.
   StorageStatus storage_status() const;
