@@ -4,6 +4,7 @@ exactly-once result stream across a reconnect, error replies, and a timeout for 
     /usr/bin/python3 tests/service/python_client_test.py FOUNDRYD SOURCE_DIR
 """
 
+import faulthandler
 import json
 import os
 import shutil
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -19,6 +21,7 @@ sys.path.insert(0, os.path.join(SOURCE, "clients", "python"))
 from foundry_client import Client, FoundryError, FoundryTimeout, ResultStream  # noqa: E402
 
 DESIGN = [{"id": "p1", "promoter": "J23100", "rbs": "B0034", "gene": "v1"}]
+WATCHDOG_S = float(os.environ.get("FOUNDRY_TEST_WATCHDOG_S", "90"))  # ctest's timeout is 120 s
 
 
 class PythonClientTest(unittest.TestCase):
@@ -41,9 +44,26 @@ class PythonClientTest(unittest.TestCase):
             time.sleep(0.02)
         with open(ready) as f:
             cls.endpoints = json.load(f)
+        cls.watchdog = threading.Timer(WATCHDOG_S, cls.report_hang)
+        cls.watchdog.daemon = True
+        cls.watchdog.start()
+
+    @classmethod
+    def report_hang(cls):
+        """Before ctest's timeout kills us without a word: where we wait, and what foundryd did."""
+        print(f"\n--- still running after {WATCHDOG_S} s; Python threads:", file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        cls.log.flush()
+        with open(cls.log.name) as f:
+            print("--- foundryd log, last 60 lines:\n" + "".join(f.readlines()[-60:]), file=sys.stderr, flush=True)
+        if shutil.which("gdb") and cls.process.poll() is None:
+            stacks = subprocess.run(["gdb", "-p", str(cls.process.pid), "-batch", "-ex", "thread apply all bt"],
+                                    capture_output=True, text=True, timeout=60)
+            print("--- foundryd threads:\n" + stacks.stdout[-20000:], file=sys.stderr, flush=True)
 
     @classmethod
     def tearDownClass(cls):
+        cls.watchdog.cancel()
         cls.process.send_signal(signal.SIGTERM)
         code = cls.process.wait(timeout=30)
         cls.log.close()
@@ -109,4 +129,4 @@ class PythonClientTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1])
+    unittest.main(argv=sys.argv[:1], verbosity=2)  # each test's name before it runs
