@@ -69,8 +69,16 @@ TEST(StorageFull, FoundrydPausesAnswersReadsRefusesChangesAndResumesWhenSpaceRet
   auto staff = foundryd.client("staff", 5, 0);  // one attempt: a read must answer within 5 s
   EXPECT_EQ(hello(staff).value("storage", ""), "ok");
 
-  // Submit runs (each executes at once in virtual time) until the database cannot grow.
+  // A run finished first, so that results committed before the pause are there to check after it.
+  // (Whether any of the runs below finishes before the disk fills depends on how the requests and
+  // the engine's virtual time interleave, which the machine's load changes: once, none did.)
   std::vector<std::string> acknowledged;  // runs whose submission was answered "created"
+  acknowledged.push_back(staff.submit("dbtl-quick", designs(-1), "finished-first"));
+  ASSERT_TRUE(wait_for(30, [&] {
+    return json::parse(staff.request("status", json{{"run_id", acknowledged.front()}}.dump())).value("state", "") == "done";
+  })) << foundryd.log_text();
+
+  // Submit runs (each executes at once in virtual time) until the database cannot grow.
   bool full = false;
   for (int n = 0; n < 300 && !full; ++n) {
     try {
