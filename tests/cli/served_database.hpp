@@ -48,7 +48,7 @@ class ServedDatabase {
       std::ofstream(workcell) << options.workcell.dump(2);
     }
     auto ready = dir_ / "ready.json";
-    std::vector<std::string> args{foundry::testing::binary_dir() + "/bin/foundryd",
+    std::vector<std::string> args{foundry::testing::foundryd_binary(),
                                   "--workcell", workcell.string(),
                                   "--db", db().string(),
                                   "--protocols", (source_dir() / "protocols").string(),

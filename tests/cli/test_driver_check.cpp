@@ -21,7 +21,7 @@ using foundry::testing::shell_quote;
 
 namespace {
 
-const fs::path kPluginDir = fs::path(foundry::testing::binary_dir()) / "tests" / "sdk" / "plugins";
+const fs::path kPluginDir = foundry::testing::kit_plugin_dir();
 
 std::string plugin(const std::string& variant) { return (kPluginDir / ("foundry_kit_" + variant + ".so")).string(); }
 

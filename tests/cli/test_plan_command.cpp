@@ -45,7 +45,7 @@ class PlanCommand : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static fs::path binary() { return fs::path(foundry::testing::binary_dir()) / "bin" / "foundry"; }
+  static fs::path binary() { return foundry::testing::foundry_binary(); }
 
   fs::path write(const std::string& name, const std::string& content) {
     fs::path path = dir_ / name;

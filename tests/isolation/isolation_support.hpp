@@ -34,7 +34,7 @@ inline std::filesystem::path engine_test_plugin(const std::string& name) {
 inline engine::DriverHostOptions quick_host(const std::filesystem::path& plugin) {
   engine::DriverHostOptions o;
   o.plugin = plugin;
-  o.program = foundry::testing::driver_host_program();
+  o.program = foundry::testing::driver_host_binary();
   o.heartbeat_interval_s = 0.2;
   o.reply_timeout_s = 1.0;
   o.start_timeout_s = 20.0;

@@ -35,7 +35,7 @@ class StandaloneHost {
     ::posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     if (log)
       ::posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log->c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    std::vector<std::string> args = {foundry::testing::driver_host_program(), "--plugin",
+    std::vector<std::string> args = {foundry::testing::driver_host_binary(), "--plugin",
                                      engine_test_plugin("foundry_test_driver").string(),
                                      "--endpoint", endpoint, "--model", "bench-device"};
     args.insert(args.end(), more_arguments.begin(), more_arguments.end());

@@ -118,7 +118,7 @@ TEST(PlannerVerified, ALagCycleIsInfeasibleWithAReason) {
 
 // Small instances of each benchmark format, when ../shared/bench is there.
 TEST(PlannerVerified, BenchmarkInstances) {
-  std::filesystem::path bench = std::filesystem::path(foundry::testing::source_dir()) / ".." / "shared" / "bench";
+  std::filesystem::path bench = foundry::testing::shared_bench_dir();
   if (!std::filesystem::exists(bench)) {
     GTEST_SKIP() << "no benchmark data at " << bench;
   }

@@ -193,7 +193,7 @@ TEST(ProblemFormats, AreDetectedByExtensionThenContent) {
 // The instances of ../shared/bench read (every job shop and flexible job shop, a quarter of
 // RCPSP/max), job shops with the step count their header promises.
 TEST(SharedBench, EveryInstanceReads) {
-  std::filesystem::path root = std::filesystem::path(foundry::testing::source_dir()) / ".." / "shared" / "bench";
+  std::filesystem::path root = foundry::testing::shared_bench_dir();
   if (!std::filesystem::exists(root)) {
     GTEST_SKIP() << "no benchmark data at " << root;
   }

@@ -22,8 +22,6 @@
 
 namespace foundry::service::testing {
 
-inline std::filesystem::path foundryd_binary() { return std::filesystem::path(foundry::testing::binary_dir()) / "bin/foundryd"; }
-
 class FoundrydProcess {
  public:
   // `file_size_limit`: no file foundryd writes may grow past it (RLIMIT_FSIZE; see ServerProcess).
@@ -74,7 +72,7 @@ class FoundrydProcess {
  private:
   void start(std::vector<std::string> extra) {
     auto ready = dir_ / "ready.json";
-    std::vector<std::string> args{foundryd_binary().string(),
+    std::vector<std::string> args{foundry::testing::foundryd_binary(),
                                   "--workcell", workcell_file().string(),
                                   "--db", db().string(),
                                   "--keys", (dir_ / "keys").string(),

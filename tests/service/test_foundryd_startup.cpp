@@ -18,7 +18,7 @@ TEST(FoundrydStartup, ADamagedDatabaseIsRefusedAndLeftUntouched) {
     std::ofstream out(db, std::ios::binary);
     out << "this is not a SQLite database, whatever its name says" << std::string(4096, '\x01');
   }
-  auto foundryd = (std::filesystem::path(foundry::testing::binary_dir()) / "bin/foundryd").string();
+  const std::string& foundryd = foundry::testing::foundryd_binary();
   using foundry::testing::shell_quote;
   auto result = foundry::testing::run_command(
       shell_quote(foundryd) + " --workcell " + shell_quote(foundry::service::testing::workcell_file().string()) +

@@ -17,6 +17,11 @@ const std::string& test_plugin_dir();      // tests/engine's test plugins, broke
 const std::string& isolation_plugin_dir(); // tests/isolation's faulty driver
 const std::string& kit_plugin_dir();       // tests/sdk's conformance-kit variants
 const std::string& sdk_scratch_dir();      // where tests/sdk installs and builds out of tree
-const std::string& driver_host_program();  // bin/foundry-driver-host
+// The programs of this build (their places come from CMake's targets, not from a copy of where
+// ui-cli/CMakeLists.txt happens to put them).
+const std::string& foundry_binary();       // the command line
+const std::string& foundryd_binary();      // the service
+const std::string& driver_host_binary();   // foundry-driver-host
+const std::string& shared_bench_dir();     // ../shared/bench beside the checkout (may be absent)
 
 }  // namespace foundry::testing

@@ -44,6 +44,4 @@ std::string shell_quote(const std::string& argument) {
   return quoted + "'";
 }
 
-std::string foundry_binary() { return foundry::testing::binary_dir() + "/bin/foundry"; }
-
 }  // namespace foundry::testing

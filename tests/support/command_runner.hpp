@@ -2,6 +2,8 @@
 // exit code, standard output and standard error.
 #pragma once
 
+#include "build_paths.hpp"  // foundry_binary(), the program most of these commands run
+
 #include <string>
 
 namespace foundry::testing {
@@ -15,7 +17,5 @@ struct CommandResult {
 // `command` is passed to /bin/sh; quote arguments yourself (see shell_quote).
 CommandResult run_command(const std::string& command);
 std::string shell_quote(const std::string& argument);
-// The built foundry binary.
-std::string foundry_binary();
 
 }  // namespace foundry::testing
