@@ -10,9 +10,9 @@ preset=ci
 if [ "${1:-}" = "--asan" ]; then preset=asan; shift; fi
 # A build and test run of one preset needs several GB (the ASan build about 9); a full disk makes
 # compilers and installs fail with messages that do not say so.
-free_mib=$(df -Pm . | awk 'NR == 2 {print $4}')
-echo "test.sh: $free_mib MiB free on the disk of $PWD"
-if [ "$free_mib" -lt 10240 ]; then echo "test.sh: warning: less than 10 GiB free; the build or tests may fail" >&2; fi
+free_mib() { df -Pm . | awk 'NR == 2 {print $4}'; }
+echo "test.sh: $(free_mib) MiB free on the disk of $PWD"
+if [ "$(free_mib)" -lt 10240 ]; then echo "test.sh: warning: less than 10 GiB free; the build or tests may fail" >&2; fi
 scripts/setup.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset"
@@ -23,7 +23,7 @@ if [ "$status" -ne 0 ]; then
   # The output is taken from that run's log, not from a second run that might pass.
   log="build/$preset/Testing/Temporary/LastTest.log"
   failed="build/$preset/Testing/Temporary/LastTestsFailed.log"
-  echo "test.sh: ctest failed (exit $status); $(df -Pm . | awk 'NR == 2 {print $4}') MiB free now" >&2
+  echo "test.sh: ctest failed (exit $status); $(free_mib) MiB free now" >&2
   if [ -f "$failed" ] && [ -f "$log" ]; then
     while IFS=: read -r number name; do
       echo "---- failed: #$number $name (its last 40 lines of output) ----" >&2
