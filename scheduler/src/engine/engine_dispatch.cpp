@@ -174,6 +174,9 @@ std::string Engine::State::command_id_of(const LiveStep& s, int attempt) {
 }
 
 void Engine::State::result_arrived(std::size_t i, const std::string& command, const CommandOutcome& outcome) {
+  // The attempt is over when its outcome is in hand, before it is committed with the others of
+  // this instant: a timeout due in between (on a wall clock) must not strike it.
+  if (attempt_running(i, command)) cancel_timeout(steps[i]);
   arrived.push_back({i, command, outcome, clock.now()});
   // Results that arrive at the same instant (a sampling round ending) are committed together.
   if (arrived.size() == 1)

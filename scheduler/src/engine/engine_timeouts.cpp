@@ -31,10 +31,6 @@ void Engine::State::cancel_timeout(LiveStep& s) {
 void Engine::State::time_out(std::size_t i, const std::string& command) {
   LiveStep& s = steps[i];
   if (!attempt_running(i, command)) return;  // ended meanwhile
-  // Its outcome arrived and waits, with the others of this instant, to be committed: it did not
-  // time out.
-  for (const auto& r : arrived)
-    if (r.step == i && r.command == command) return;
   const double now = clock.now();
   const double limit = step_timeout_s(*s.spec);
   const std::string& run_id = s.run->spec.run_id;
